@@ -1,0 +1,47 @@
+# orglife — every target sets up .venv first (again whenever pyproject.toml changes).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CONFIG ?= workbooks/campaign.toml
+INBOX  ?= workbooks/inbox
+OUT    ?= outputs
+
+.PHONY: all templates demo consolidate validate status test bench lint clean
+
+all: consolidate
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+templates: $(STAMP)
+	$(BIN)/orglife templates --config $(CONFIG) -o $(OUT)/templates
+
+demo: $(STAMP)
+	$(BIN)/python -m pipeline.demo --config $(CONFIG)
+
+consolidate: $(STAMP)
+	$(BIN)/orglife consolidate $(INBOX) --config $(CONFIG) -o $(OUT)
+
+validate: $(STAMP)
+	$(BIN)/orglife validate $(INBOX) --config $(CONFIG) --report $(OUT)/校验报告.xlsx
+
+status: $(STAMP)
+	$(BIN)/orglife status $(INBOX) --config $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/mypy pipeline
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

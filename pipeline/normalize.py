@@ -1,0 +1,140 @@
+"""Pure normalisation of cell values: text, names, headers, grades, dates, counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+# Zero-width characters and BOM that survive copy-paste from web pages and WeChat.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"\s+")
+
+
+def is_blank(value: Any) -> bool:
+    """None, NaN, empty or whitespace-only text."""
+    if value is None:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    if isinstance(value, str):
+        return clean_text(value) == ""
+    return False
+
+
+def clean_text(value: Any) -> str:
+    """Cell → text: NFKC (full-width → half-width, NBSP → space), invisible characters out,
+    trimmed. Whole-number floats lose their '.0' (Excel stores every number as a double)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
+    return text.strip()
+
+
+def fold(value: Any) -> str:
+    """Comparison key: clean_text without any whitespace (headers, grades, choice values)."""
+    return _SPACES.sub("", clean_text(value))
+
+
+def clean_name(value: Any) -> str:
+    """A person's name: spaces inside Chinese names are typing noise, so they go.
+
+    Latin names keep single inner spaces ("Li Ming"). Brackets are folded to ASCII so that
+    王伟（2） and 王伟(2) are the same person."""
+    text = clean_text(value).replace("（", "(").replace("）", ")")
+    if re.search(r"[\u3400-\u9fff]", text):
+        return _SPACES.sub("", text)
+    return _SPACES.sub(" ", text)
+
+
+def normalize_grade(value: Any, grades: tuple[str, ...], aliases: dict[str, str]) -> str | None:
+    """Return the grade a vote or grading cell means, '' for blank, None when unknown (R-B1)."""
+    key = fold(value)
+    if key == "":
+        return ""
+    for grade in grades:
+        if key == fold(grade):
+            return grade
+    for alias, grade in aliases.items():
+        if key == fold(alias):
+            return grade
+    return None
+
+
+# --- dates ------------------------------------------------------------------------------
+
+_EPOCH_1900 = dt.date(1899, 12, 30)
+_EPOCH_1904 = dt.date(1904, 1, 1)
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+[\d:]+)?$")
+_MD = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+class DateError(ValueError):
+    """A value that is not a date; args[0] is a Chinese explanation."""
+
+
+def from_serial(serial: float, date1904: bool = False) -> dt.date:
+    """Excel serial → date, honouring the 1904 system and Excel's fictitious 1900-02-29."""
+    if serial != serial or serial < 1 or serial >= 2958466:
+        raise DateError(f"数值 {serial:g} 不是有效的 Excel 日期")
+    days = int(serial)
+    if date1904:
+        return _EPOCH_1904 + dt.timedelta(days=days)
+    if days == 60:
+        raise DateError("Excel 序列号 60 对应 1900-02-29，这一天并不存在")
+    if days < 60:
+        return dt.date(1899, 12, 31) + dt.timedelta(days=days)
+    return _EPOCH_1900 + dt.timedelta(days=days)
+
+
+def parse_date(value: Any, year: int, date1904: bool = False) -> dt.date | None:
+    """Cell → date. None for blank; DateError (Chinese) when the value is not a date.
+
+    Accepts date/datetime cells, Excel serials, 2017/3/20, 2017-3-20, 2017.3.20,
+    2017年3月20日, 20170320, and 3月20日 or 3/20 (read in the campaign year)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise DateError(f"“{value}”不是日期")
+    if isinstance(value, (int, float)):
+        return from_serial(float(value), date1904)
+    text = clean_text(value)
+    try:
+        if m := _YMD.match(text) or _COMPACT.match(text):
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if m := _MD.match(text):
+            return dt.date(year, int(m.group(1)), int(m.group(2)))
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            return from_serial(float(text), date1904)
+    except ValueError:
+        raise DateError(f"“{text}”不是存在的日期") from None
+    raise DateError(f"“{text}”不是日期")
+
+
+def parse_count(value: Any) -> int | None:
+    """A head count or vote count: None for blank; ValueError when not a whole number ≥ 0."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = clean_text(value).removesuffix("人").removesuffix("票").strip()
+        number = float(text)
+    if number < 0 or not number.is_integer():
+        raise ValueError(value)
+    return int(number)

@@ -1,0 +1,49 @@
+"""Small inputs built in code: members, located tables, branch inputs, workbooks on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import openpyxl
+
+from pipeline import contract as C
+from pipeline.excel.table import MissingColumns, Table, locate
+from pipeline.model import BranchInput
+from pipeline.people import Member
+
+
+def member(name: str, branch: str = "第一支部", group: str = "第一党小组", roles: Sequence[str] = (),
+           kind: str = C.FULL_MEMBER, **kw: Any) -> Member:
+    return Member(name=name, branch=branch, group=group, roles=tuple(roles), kind=kind, **kw)
+
+
+def table(sheet: str, rows: list[list[Any]], file: str = "第一支部.xlsx",
+          keep: Sequence[str] = ()) -> Table:
+    """Locate `rows` (header first, or below title rows) as the contract sheet `sheet`."""
+    required = C.SHEETS[sheet].headers
+    located = locate(rows, required, file=file, sheet=sheet, keep=keep)
+    assert not isinstance(located, MissingColumns), located
+    return located
+
+
+def branch(members: list[Member], sheets: dict[str, list[list[Any]]] | None = None,
+           name: str = "第一支部", general: bool = False) -> BranchInput:
+    file = f"{name}.xlsx"
+    tables = {s: table(s, rows, file) for s, rows in (sheets or {}).items()}
+    return BranchInput(branch=name, members=members, tables=tables, general=general)
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]], hidden: Sequence[str] = ()) -> Path:
+    """Write a workbook the way Excel saves one (openpyxl), sheet by sheet, rows from A1."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+        if name in hidden:
+            ws.sheet_state = "hidden"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
