@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Callable, NoReturn
 
 import click
 
 from pipeline.config import DEFAULT_CONFIG, Campaign, ConfigError, load_campaign
 from pipeline.people import Roster, RosterError, load_roster
+
+if TYPE_CHECKING:
+    from pipeline.run import Outcome
 
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
@@ -74,3 +78,118 @@ def templates(config_path: Path, roster_path: Path | None, out_dir: Path) -> Non
     click.echo(f"已生成 {len(paths)} 个表格，保存在 {out_dir}：")
     for p in paths:
         click.echo(f"  {p.name}")
+
+
+def _progress_callback(total_hint: str) -> tuple[Callable[[str], None] | None, Callable[[], None]]:
+    """A rich progress line on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                        console=Console(stderr=True), transient=True)
+    task = progress.add_task(total_hint)
+    progress.start()
+
+    def step(message: str) -> None:
+        progress.update(task, description=message)
+
+    return step, progress.stop
+
+
+def _run_validation(inbox: Path, config_path: Path, roster_path: Path | None) -> tuple[
+        Campaign, "Outcome"]:
+    from pipeline.run import validate
+
+    campaign = _campaign(config_path)
+    roster = _roster(campaign, roster_path)
+    step, stop = _progress_callback("读取收件箱…")
+    try:
+        outcome = validate(_inbox(inbox), campaign, roster, progress=step)
+    finally:
+        stop()
+    return campaign, outcome
+
+
+@main.command("validate")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
+              help="另存校验报告工作簿（.xlsx）")
+def validate_cmd(inbox: Path, config_path: Path, roster_path: Path | None,
+                 report_path: Path | None) -> None:
+    """只校验收件箱中的文件，显示问题摘要（有错误时退出码为 1）。"""
+    from pipeline.excel.filing import write_report
+    from pipeline.render import print_summary
+
+    campaign, outcome = _run_validation(inbox, config_path, roster_path)
+    if report_path is not None:
+        target = _output_file(report_path, "校验报告.xlsx", inbox)
+        _write(lambda: write_report(outcome.report, campaign, target), target)
+    print_summary(outcome, campaign)
+    if report_path is not None:
+        click.echo(f"校验报告：{target}")
+    sys.exit(0 if outcome.report.ok else 1)
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("-o", "--out", "out_path", type=click.Path(path_type=Path),
+              default=Path("outputs"), show_default=True,
+              help="备案工作簿文件名（.xlsx），或保存它的文件夹")
+def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_path: Path) -> None:
+    """校验并汇总收件箱，生成备案工作簿（有错误时仍生成，退出码为 1）。"""
+    from pipeline.aggregate import aggregate
+    from pipeline.excel.filing import write_filing
+    from pipeline.render import print_summary
+
+    campaign, outcome = _run_validation(inbox, config_path, roster_path)
+    target = _output_file(out_path, campaign.filing_name, inbox)
+    filing = aggregate(outcome.branches, outcome.report.issues, campaign)
+    _write(lambda: write_filing(filing, outcome.report, campaign, target), target)
+    print_summary(outcome, campaign)
+    state = "通过校验" if outcome.report.ok else "未通过校验（备案工作簿已生成，汇总表已标明）"
+    click.echo(f"备案工作簿：{target}（{state}）")
+    sys.exit(0 if outcome.report.ok else 1)
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d"]),
+              default=None, help="按哪一天判断逾期（默认今天），如 2017-03-25")
+def status(inbox: Path, config_path: Path, roster_path: Path | None,
+           as_of: dt.datetime | None) -> None:
+    """各支部各阶段的报送情况：已收到、未报送、逾期，以及需要催报的名单。"""
+    from pipeline.aggregate import stage_status
+    from pipeline.render import print_status
+
+    campaign, outcome = _run_validation(inbox, config_path, roster_path)
+    day = as_of.date() if as_of else dt.date.today()
+    table = stage_status(outcome.branches, campaign, day)
+    print_status(table, campaign, day)
+
+
+def _output_file(path: Path, default_name: str, inbox: Path) -> Path:
+    """FILE.xlsx as given, or DIR/default_name; never inside the inbox."""
+    target = path if path.suffix.lower() == ".xlsx" else path / default_name
+    try:
+        inside = target.resolve().is_relative_to(inbox.resolve())
+    except OSError:
+        inside = False
+    if inside:
+        fail(f"输出文件不能写在收件箱里：{target}")
+    return target
+
+
+def _write(action: Callable[[], None], target: Path) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        action()
+    except OSError as exc:
+        fail(f"无法写入 {target}：{exc.strerror or exc}")

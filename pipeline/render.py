@@ -1,0 +1,97 @@
+"""Terminal output with rich: the validation summary and the status table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from pipeline.config import Campaign
+from pipeline.issues import RULES, SEVERITY_LABEL
+
+if TYPE_CHECKING:
+    from pipeline.run import Outcome
+
+SHOWN_MESSAGES = 15
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def print_summary(outcome: "Outcome", campaign: Campaign) -> None:
+    """Per branch: errors and warnings; the most frequent rules; the first messages."""
+    console = _console()
+    report = outcome.report
+    table = RichTable(title=f"{campaign.organisation} {campaign.year}年 校验结果")
+    for col in ("支部", "错误", "警告", "读入行", "计入备案", "仅在校验问题", "被替代"):
+        table.add_column(col, justify="left" if col == "支部" else "right")
+    names = [b.branch for b in outcome.branches]
+    for name in names:
+        errs = sum(1 for i in report.issues if i.branch == name and i.severity == "error")
+        warns = sum(1 for i in report.issues if i.branch == name and i.severity == "warning")
+        counts = [c for c in report.counts if c.branch == name]
+        table.add_row(name, _red(errs), str(warns), str(sum(c.read for c in counts)),
+                      str(sum(c.used for c in counts)), str(sum(c.reported for c in counts)),
+                      str(sum(c.superseded for c in counts)))
+    unplaced = [i for i in report.issues if i.branch not in names]
+    if unplaced:
+        table.add_row("（未识别的文件）", _red(sum(1 for i in unplaced if i.severity == "error")),
+                      str(sum(1 for i in unplaced if i.severity == "warning")), "", "", "", "")
+    console.print(table)
+    frequent = Counter(i.rule for i in report.issues).most_common(5)
+    if frequent:
+        console.print("最常见的问题：" + "；".join(
+            f"{rule} {RULES[rule].title[:24]}（{n} 处）" for rule, n in frequent))
+    ordered = [*report.errors, *report.warnings]
+    for i in ordered[:SHOWN_MESSAGES]:
+        console.print(f"  [{SEVERITY_LABEL[i.severity]}][{i.rule}] {i.text}", markup=False)
+    if len(ordered) > SHOWN_MESSAGES:
+        console.print(f"  ……另有 {len(ordered) - SHOWN_MESSAGES} 条，详见工作簿中的“校验问题”表")
+    console.print(f"共 {len(report.errors)} 个错误，{len(report.warnings)} 个警告。")
+
+
+def _red(n: int) -> str:
+    return f"[bold red]{n}[/]" if n else "0"
+
+
+def print_status(status: pd.DataFrame, campaign: Campaign, as_of: dt.date) -> None:
+    """Branch × stage table, then the list of branches to chase and what they owe."""
+    console = _console()
+    table = RichTable(title=f"{campaign.organisation} 报送情况（截至 {as_of:%Y-%m-%d}）")
+    table.add_column("支部")
+    stages = [c for c in status.columns if c != "支部"]
+    for col in stages:
+        table.add_column(str(col))
+    for branch, row in status.iterrows():
+        cells = [_colour(str(row[c])) for c in stages]
+        table.add_row(str(row["支部"]) if "支部" in status.columns else str(branch), *cells)
+    console.print(table)
+    chase = []
+    for branch, row in status.iterrows():
+        owed = [f"{c}（{row[c]}）" for c in stages if _owes(str(row[c]))]
+        if owed:
+            name = str(row["支部"]) if "支部" in status.columns else str(branch)
+            chase.append(f"{name}：{'、'.join(owed)}")
+    if chase:
+        console.print("需要催报：", markup=False)
+        for line in chase:
+            console.print(f"  {line}", markup=False)
+    else:
+        console.print("各支部均已按时报送。")
+
+
+def _owes(value: str) -> bool:
+    return "未" in value or "逾期" in value or "缺" in value
+
+
+def _colour(value: str) -> str:
+    if "逾期" in value:
+        return f"[bold red]{value}[/]"
+    if "未" in value or "缺" in value:
+        return f"[yellow]{value}[/]"
+    return f"[green]{value}[/]"
