@@ -72,16 +72,21 @@ class Member:
 
 
 def role_order(m: Member) -> tuple[int, int]:
-    """Seed order: 总支委员, 支委, then other members (支部书记 first among 支委)."""
-    if C.GENERAL_SECRETARY in m.roles:
-        return (0, 0)
+    """Branch order: 支部书记 first (SPEC §4 民主测评), then 总支 and 支部 committee, then members."""
     if C.BRANCH_SECRETARY in m.roles:
+        return (0, 0)
+    if C.GENERAL_SECRETARY in m.roles:
         return (1, 0)
     if m.general_committee:
         return (1, 1)
     if m.branch_committee:
         return (1, 2)
     return (2, 0)
+
+
+def general_order(m: Member) -> tuple[int, int]:
+    """总支 order: 总支书记, then 总支委员."""
+    return (0, 0) if C.GENERAL_SECRETARY in m.roles else (1, 0)
 
 
 def evaluated_in_order(members: Sequence[Member]) -> list[Member]:
@@ -111,8 +116,9 @@ class Roster:
         return [m for m in self.members if m.branch == branch]
 
     def general_committee(self) -> list[Member]:
-        return sorted((m for m in self.members if m.general_committee),
-                      key=lambda m: (role_order(m), self.members.index(m)))
+        committee = [(general_order(m), i, m) for i, m in enumerate(self.members)
+                     if m.general_committee]
+        return [m for _, _, m in sorted(committee, key=lambda t: (t[0], t[1]))]
 
 
 class RosterError(Exception):
@@ -141,19 +147,20 @@ def members_from_table(table: Table, branch: str | None,
     f = table.frame
     where = dict(file=table.file, sheet=table.sheet)
 
-    def bad(rule: str, row: int, col: str, found: Any, expected: str, msg: str) -> None:
+    def bad(rule: str, row: int, col: str, found: Any, expected: str, msg: str,
+            dropped: bool = False) -> None:
         problems.append(issue(rule, "error", msg, branch=branch or "", cell=table.cell(row, col),
-                              found=found, expected=expected, **where))
+                              found=found, expected=expected, dropped=dropped, **where))
 
     for row, rec in f.iterrows():
         r = int(row)  # type: ignore[arg-type]
         name = clean_name(rec["姓名"])
         if not name:
-            bad("R-P1", r, "姓名", "", "党员姓名", "姓名为空，该行未计入名册")
+            bad("R-P1", r, "姓名", "", "党员姓名", "姓名为空，该行未计入名册", dropped=True)
             continue
         home = branch or clean_text(rec.get("所在支部"))
         if not home:
-            bad("R-P4", r, "所在支部", "", "支部名称", f"{name} 的所在支部为空")
+            bad("R-P4", r, "所在支部", "", "支部名称", f"{name} 的所在支部为空", dropped=True)
             continue
         roles, unknown = parse_roles(rec.get("职务"))
         if unknown:

@@ -1,0 +1,111 @@
+"""Templates print: LibreOffice converts each one to PDF with Chinese titles and headers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+from builders import write_xlsx
+from test_templates import ROSTER_HEADER, ROSTER_ROWS
+
+from pipeline import contract as C
+from pipeline.config import Campaign
+from pipeline.excel.style import display_width
+from pipeline.excel.templates import write_templates
+from pipeline.people import load_roster
+
+pytestmark = pytest.mark.slow
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+PDFTOTEXT = shutil.which("pdftotext")
+PDFINFO = shutil.which("pdfinfo")
+TIMEOUT = 240
+
+
+def _skip_reason() -> str | None:
+    if not SOFFICE:
+        return "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+    if not PDFTOTEXT or not PDFINFO:
+        return "pdftotext/pdfinfo are not installed: apt-get install poppler-utils"
+    return None
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> dict[str, Path]:
+    reason = _skip_reason()
+    if reason:
+        print(f"skipping PDF checks: {reason}")
+        pytest.skip(reason)
+    assert SOFFICE is not None
+    base = tmp_path_factory.mktemp("pdf")
+    roster = load_roster(write_xlsx(base / "roster.xlsx",
+                                    {"Sheet": [ROSTER_HEADER, *ROSTER_ROWS]}), campaign)
+    paths = write_templates(campaign, roster, base / "xlsx")
+    # A throw-away profile per run: parallel LibreOffice instances must not share one.
+    profile = Path("/tmp") / f"orglife-lo-{uuid.uuid4().hex}"
+    try:
+        subprocess.run(
+            [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+             "--convert-to", "pdf", "--outdir", str(base / "pdf"), *map(str, paths)],
+            check=True, timeout=TIMEOUT, capture_output=True)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return {p.stem: base / "pdf" / f"{p.stem}.pdf" for p in paths}
+
+
+def pdf_text(pdf: Path) -> str:
+    """The PDF's text without whitespace (pdftotext splits lines and columns)."""
+    assert PDFTOTEXT is not None
+    out = subprocess.run([PDFTOTEXT, str(pdf), "-"], check=True, capture_output=True,
+                         timeout=60).stdout.decode("utf-8")
+    return re.sub(r"\s+", "", out)
+
+
+def page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    assert PDFINFO is not None
+    out = subprocess.run([PDFINFO, "-f", "1", "-l", "999", str(pdf)], check=True,
+                         capture_output=True, timeout=60).stdout.decode("utf-8")
+    return [(float(w), float(h)) for w, h in
+            re.findall(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)", out)]
+
+
+def test_every_template_converts(pdfs: dict[str, Path]) -> None:
+    assert sorted(pdfs) == sorted(["第一支部", "第二支部", "党总支"])
+    for pdf in pdfs.values():
+        assert pdf.is_file() and pdf.stat().st_size > 0
+
+
+@pytest.mark.parametrize("stem,prefix", [("第一支部", "第一支部"), ("第二支部", "第二支部"),
+                                         ("党总支", "徐汇区教师进修学院党总支")])
+def test_chinese_titles_and_headers_print(pdfs: dict[str, Path], stem: str, prefix: str) -> None:
+    text = pdf_text(pdfs[stem])
+    assert "填表说明" in text and "报送表格填表说明" in text
+    general = stem == "党总支"
+    for spec in C.DATA_SHEETS:
+        if general and not spec.general:
+            assert f"{prefix}{spec.title}" not in text
+            continue
+        assert f"{prefix}{spec.title}" in text, (stem, spec.name)
+        for col in spec.columns:
+            if display_width(col.header) <= col.width:  # wrapped headers may split in the text
+                assert col.header in text, (stem, spec.name, col.header)
+    assert C.TEMPLATE_ID not in text  # the hidden _meta sheet does not print
+
+
+def test_ballot_columns_and_names_print(pdfs: dict[str, Path]) -> None:
+    text = pdf_text(pdfs["第一支部"])
+    assert "票号赵强王芳李明吴敏" in text
+    assert "不评定等次" in text
+
+
+def test_a4_pages_guide_portrait_sheets_landscape(pdfs: dict[str, Path]) -> None:
+    for stem, pdf in pdfs.items():
+        sizes = page_sizes(pdf)
+        assert sizes, stem
+        for w, h in sizes:  # A4 = 595 x 842 points
+            assert {round(w), round(h)} == {595, 842}, (stem, w, h)
+        assert sizes[0][0] < sizes[0][1]  # 填表说明 portrait
+        assert sizes[-1][0] > sizes[-1][1]  # 会议情况 landscape
