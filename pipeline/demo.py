@@ -1,0 +1,455 @@
+"""The demo: a synthetic office roster (workbooks/roster.xlsx) and a filled inbox (workbooks/inbox/).
+
+    python -m pipeline.demo [--config FILE] [--seed N] [--inbox DIR] [--no-xls]
+
+Deterministic: the same seed gives the same bytes in every .xlsx (fixed document times,
+seeded random.Random, no wall clock). The one .xls is converted by LibreOffice, whose output
+is not byte-stable; it is rewritten only when its content differs from the branch's filled
+workbook.
+
+The inbox is filled the way branches fill and send their workbooks: one branch saved as .xls
+by LibreOffice/WPS, one rearranged columns (and added a 备注 column), one sent its file twice
+(the second corrects a grade), and two process slips that are warnings, not errors: a talk
+after the talks deadline and a missing 必谈 pair.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline import contract as C
+from pipeline.config import DEFAULT_CONFIG, Campaign, ConfigError, load_campaign
+from pipeline.excel.read import UnreadableFile, read_bytes, read_path
+from pipeline.excel.style import Formats, fit_widths, new_workbook, print_setup
+from pipeline.fill import (
+    NOTE,
+    Absence,
+    Plan,
+    Scenario,
+    add_late_talk,
+    drop_talks_between,
+    fill_workbook,
+    make_scenario,
+    with_grade,
+)
+from pipeline.normalize import clean_text
+from pipeline.people import Member, Roster, RosterError, load_roster
+
+DEFAULT_SEED = 2017
+Builder = Callable[[Campaign, Roster, "str | None"], bytes]
+
+# --- synthetic names ------------------------------------------------------------------------
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严武戴莫孔向汤俞施倪殷"
+)
+GIVEN = (
+    "建华", "建国", "建军", "建平", "志强", "志明", "志伟", "国强", "国华", "国平", "海燕", "海涛", "海峰", "红梅", "红霞",
+    "红英", "丽娟", "丽华", "丽萍", "丽君", "秀英", "秀兰", "秀珍", "玉兰", "玉梅", "桂英", "桂芳", "淑珍", "淑华", "晓燕",
+    "晓红", "晓峰", "晓静", "晓婷", "文杰", "文华", "文静", "文涛", "立新", "立华", "春燕", "春梅", "秋菊", "冬梅", "雪梅",
+    "雪芳", "美玲", "美华", "慧敏", "慧娟", "慧君", "静怡", "思远", "思琪", "思源", "子涵", "雨婷", "雨欣", "欣怡", "佳怡",
+    "佳慧", "佳琪", "嘉怡", "梦洁", "婉婷", "倩倩", "瑞华", "瑞琪", "家乐", "俊峰", "浩然", "浩宇", "宇航", "天宇", "振华",
+    "振东", "永强", "永刚", "永红", "永华", "卫东", "卫华", "德明", "德胜", "晨曦", "晨阳", "一帆", "若兰", "诗琪", "诗涵",
+    "雅婷", "雅琴", "艳红", "艳华", "艳玲", "云霞", "云峰", "宏斌", "宏亮", "新华", "新民", "明华", "明辉", "明亮", "凯丽",
+    "翠兰", "翠英", "金凤", "凤英", "凤兰", "素梅", "素珍", "月英", "月华", "兰英", "琳琳", "莉莉", "婷婷", "敏敏", "伟民",
+    "伟华", "光明", "光辉", "少华", "少杰", "学文", "林峰", "颖慧", "蕾蕾", "燕萍", "鹏飞", "鹏程", "鸿飞", "启明", "向东",
+    "向阳", "益民", "培林", "树林", "长青", "爱华", "爱民", "晓军", "晓光"
+)
+# Combinations that are the names of well-known people: never generated.
+BLOCKED = frozenset((
+    "王立军", "胡春华", "王志刚", "黄晓明", "林俊杰", "刘德华", "陈晓东", "王宏伟", "蔡国庆", "罗振宇", "张一鸣", "吴亦凡", "张学良",
+    "李建国", "王建国", "周光明", "刘晓光"
+))
+SAME_NAME = "王伟"  # the deliberate same-name pair: 王伟 and 王伟(2) (R-P1)
+
+
+def person_name(rng: random.Random, taken: set[str]) -> str:
+    """A common-looking Chinese name (surname + two-character given name) not in `taken`."""
+    while True:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if name not in taken and name not in BLOCKED:
+            taken.add(name)
+            return name
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五 (branch names like 第二十一支部)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    if n < 100:
+        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else ("零" + digits[rest] if rest < 10 else
+                                     (digits[rest // 10] + "十" + (digits[rest % 10] if rest % 10 else "")))
+        return digits[n // 100] + "百" + tail
+    return str(n)
+
+
+def roster_rank(m: Member) -> int:
+    """Office roster order inside a 党小组: secretaries, committee members, then members."""
+    if C.GENERAL_SECRETARY in m.roles or C.BRANCH_SECRETARY in m.roles:
+        return 0
+    return 1 if m.roles else 2
+
+
+def branch_members(rng: random.Random, branch: str, size: int, taken: set[str],
+                   committee: int | None = None, groups: int = 2) -> list[Member]:
+    """One branch: a 支部书记, 2–4 支部委员, 1–2 预备党员, members split over `groups` 党小组;
+    returned in roster order (by 党小组, committee first)."""
+    n_committee = committee if committee is not None else rng.randint(3, 5)
+    names = [person_name(rng, taken) for _ in range(size)]
+    roles: list[tuple[str, ...]] = [(C.BRANCH_SECRETARY,)] + [(C.BRANCH_MEMBER,)] * (
+        n_committee - 1) + [()] * (size - n_committee)
+    probationary = set(rng.sample(range(n_committee, size), rng.randint(1, 2)))
+    order = list(range(size))
+    rng.shuffle(order)
+    group_names = [f"第{cn_number(g + 1)}党小组" for g in range(groups)]
+    group_of = {i: group_names[k * groups // size] for k, i in enumerate(order)}
+    members = [Member(name=names[i], branch=branch, group=group_of[i], roles=roles[i],
+                      kind=C.PROBATIONARY if i in probationary else C.FULL_MEMBER)
+               for i in range(size)]
+    return sorted(members, key=lambda m: (group_names.index(m.group), roster_rank(m),
+                                          members.index(m)))
+
+
+def synthetic_roster(campaign: Campaign, branches: int, seed: int,
+                     sizes: tuple[int, int] = (25, 45)) -> list[Member]:
+    """A plain roster of `branches` branches (第一支部, 第二支部, …) for benchmarks: the first
+    branch's secretary is 总支书记, the next four secretaries are 总支委员."""
+    rng = random.Random(f"orglife-roster/{seed}")
+    taken: set[str] = set()
+    members: list[Member] = []
+    for b in range(branches):
+        taken.clear()  # names need only be unique inside a branch (R-P1)
+        branch = f"第{cn_number(b + 1)}支部"
+        group = branch_members(rng, branch, rng.randint(*sizes), taken,
+                               groups=campaign.groups_per_branch)
+        if b < 5:
+            extra = C.GENERAL_SECRETARY if b == 0 else C.GENERAL_MEMBER
+            group = [dataclasses.replace(m, roles=m.roles + (extra,)) if m.secretary else m
+                     for m in group]
+        members += group
+    return members
+
+
+# --- the demo 党总支 --------------------------------------------------------------------------
+
+# (branch, members, committee incl. the 支部书记)
+DEMO_BRANCHES = (("第一支部", 34, 3), ("第二支部", 41, 4), ("第三支部", 28, 3), ("第四支部", 37, 4))
+SAVED = {  # docProps modified of each file sent (UTC as stored by Excel)
+    "第一支部": dt.datetime(2017, 4, 12, 9, 5),
+    "第二支部": dt.datetime(2017, 4, 13, 1, 30),
+    "第三支部": dt.datetime(2017, 4, 11, 2, 20),  # first send, with a mistyped grade
+    "第三支部（修改版）": dt.datetime(2017, 4, 13, 7, 40),
+    "第四支部": dt.datetime(2017, 4, 14, 3, 15),
+    C.GENERAL_BRANCH: dt.datetime(2017, 4, 14, 8, 0),
+}
+XLS_BRANCH = "第二支部"
+REORDERED_BRANCH = "第四支部"
+TWICE_BRANCH = "第三支部"
+CORRECTED_SUFFIX = "（修改版）"
+MISTYPED_GRADE = "良好"
+COLUMN_ORDER = {  # how 第四支部 rearranged two sheets (and added a 备注 column)
+    C.TALKS: ("日期", "谈话人", "谈话对象", "形式", "主要内容", NOTE),
+    C.RECTIFY: ("编号", "对象", "对应问题编号", "整改事项", "责任人", "整改措施", "完成时限",
+                "完成情况"),
+}
+
+
+def _ordinary(members: Sequence[Member], used: set[str]) -> list[Member]:
+    return [m for m in members if not m.roles and m.full and not m.leading_cadre
+            and m.name not in used]
+
+
+def demo_members(campaign: Campaign, seed: int = DEFAULT_SEED) -> list[Member]:
+    """The demo roster: four branches with every feature the pipeline must handle."""
+    rng = random.Random(f"orglife-demo/{seed}")
+    taken: set[str] = {SAME_NAME, f"{SAME_NAME}(2)"}
+    branches: dict[str, list[Member]] = {}
+    for branch, size, committee in DEMO_BRANCHES:
+        branches[branch] = branch_members(rng, branch, size, taken, committee,
+                                          campaign.groups_per_branch)
+
+    def change(branch: str, who: str, **kw: Any) -> None:
+        branches[branch] = [dataclasses.replace(m, **kw) if m.name == who else m
+                            for m in branches[branch]]
+
+    def secretary(branch: str) -> Member:
+        return next(m for m in branches[branch] if m.secretary)
+
+    used: set[str] = set()
+    one, two, three, four = (b for b, _, _ in DEMO_BRANCHES)
+    # 第一支部: the 总支书记 (a leading cadre who attended the 民主生活会: exempt)
+    gs = rng.choice(_ordinary(branches[one], used))
+    used.add(gs.name)
+    change(one, gs.name, roles=(C.GENERAL_SECRETARY,), leading_cadre=True, attended_dlm=True)
+    change(one, secretary(one).name, roles=(C.BRANCH_SECRETARY, C.GENERAL_MEMBER))
+    # 第二支部: 王伟 and 王伟(2), one in each 党小组; a 支部委员 on the 总支
+    for k, group in enumerate(dict.fromkeys(m.group for m in branches[two])):
+        pick = rng.choice([m for m in _ordinary(branches[two], used) if m.group == group])
+        used.add(pick.name)
+        change(two, pick.name, name=SAME_NAME if k == 0 else f"{SAME_NAME}({k + 1})")
+    member = next(m for m in branches[two] if m.roles == (C.BRANCH_MEMBER,))
+    change(two, member.name, roles=(C.BRANCH_MEMBER, C.GENERAL_MEMBER))
+    # 第三支部: the secretary on the 总支; a 副院长 who attended the 民主生活会 (exempt)
+    change(three, secretary(three).name, roles=(C.BRANCH_SECRETARY, C.GENERAL_MEMBER))
+    cadre = rng.choice(_ordinary(branches[three], used))
+    used.add(cadre.name)
+    change(three, cadre.name, leading_cadre=True, attended_dlm=True)
+    # 第四支部: secretary and an ordinary member on the 总支; a leading cadre who did not
+    # attend the 民主生活会 (so he is evaluated like everyone else)
+    change(four, secretary(four).name, roles=(C.BRANCH_SECRETARY, C.GENERAL_MEMBER))
+    gm = rng.choice(_ordinary(branches[four], used))
+    used.add(gm.name)
+    change(four, gm.name, roles=(C.GENERAL_MEMBER,))
+    lc = rng.choice(_ordinary(branches[four], used))
+    used.add(lc.name)
+    change(four, lc.name, leading_cadre=True, attended_dlm=False)
+    out: list[Member] = []
+    for b, _, _ in DEMO_BRANCHES:
+        ms = branches[b]
+        groups = list(dict.fromkeys(m.group for m in ms))
+        out += sorted(ms, key=lambda m: (groups.index(m.group), roster_rank(m), ms.index(m)))
+    return out
+
+
+def demo_plans(campaign: Campaign, roster: Roster, seed: int) -> dict[str, Plan]:
+    """The demo's fixed choices per branch: absentees, the blank ballot, the 基本合格."""
+    rng = random.Random(f"orglife-demo-plans/{seed}")
+    one, two, three, four = (b for b, _, _ in DEMO_BRANCHES)
+    meeting = campaign.deadline("member_meeting")
+
+    def pick(branch: str) -> str:
+        pool = [m for m in _ordinary(roster.of_branch(branch), set())
+                if not m.name.startswith(SAME_NAME)]
+        return rng.choice(pool).name
+
+    return {
+        one: Plan(absences={pick(one): Absence("出国访学")}, blank_ballots=1, basic=[],
+                  saved=SAVED[one]),
+        two: Plan(absences={}, blank_ballots=0, basic=[pick(two)], saved=SAVED[two]),
+        three: Plan(absences={pick(three): Absence("外出培训", meeting + dt.timedelta(days=7))},
+                    blank_ballots=0, basic=[], saved=SAVED[f"{three}{CORRECTED_SUFFIX}"]),
+        four: Plan(absences={pick(four): Absence("因病住院")}, blank_ballots=0, basic=[],
+                   saved=SAVED[four]),
+        C.GENERAL_BRANCH: Plan(saved=SAVED[C.GENERAL_BRANCH]),
+    }
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def roster_bytes(members: Sequence[Member], campaign: Campaign) -> bytes:
+    """The office roster as the 党总支 keeps it: title row, then the SPEC §8 columns."""
+    buf = io.BytesIO()
+    created = dt.datetime.combine(campaign.plan_date or campaign.deadline("self_check"),
+                                  dt.time(9, 0))
+    wb = new_workbook(buf, created, f"{campaign.organisation}党员名册", campaign.organisation)
+    f = Formats(wb)
+    ws = wb.add_worksheet("党员名册")
+    headers = list(C.ROSTER_COLUMNS)
+    rows = [[m.name, m.branch, m.group, m.role, m.kind, C.YES if m.leading_cadre else C.NO,
+             C.YES if m.attended_dlm else C.NO] for m in members]
+    ws.merge_range(0, 0, 0, len(headers) - 1, f"{campaign.organisation}党员名册（{campaign.year}年）",
+                   f.title)
+    ws.set_row(0, 28)
+    for c, h in enumerate(headers):
+        ws.write_string(1, c, h, f.header)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row):
+            ws.write_string(r, c, value, f.text)  # names and codes are text, always
+    for c, width in enumerate(fit_widths(headers, rows)):
+        ws.set_column(c, c, width)
+    ws.autofilter(1, 0, len(rows) + 1, len(headers) - 1)
+    print_setup(ws, 1, len(headers), landscape=False)
+    wb.close()
+    return buf.getvalue()
+
+
+def _default_builder() -> Builder:
+    from pipeline.excel.templates import build_workbook
+
+    return build_workbook
+
+
+@dataclass
+class DemoResult:
+    roster: Path
+    files: list[Path] = field(default_factory=list)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _write(path: Path, data: bytes, saved: dt.datetime) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+    return _touch(path, saved)
+
+
+def _touch(path: Path, saved: dt.datetime) -> Path:
+    stamp = saved.replace(tzinfo=dt.UTC).timestamp()
+    os.utime(path, (stamp, stamp))  # the file's time agrees with its saved time
+    return path
+
+
+def demo_scenarios(campaign: Campaign, roster: Roster, seed: int) -> dict[str, Scenario]:
+    """Every file's scenario, keyed by the file stem (第三支部 is there twice)."""
+    plans = demo_plans(campaign, roster, seed)
+    out: dict[str, Scenario] = {}
+    for branch in (*roster.branches, C.GENERAL_BRANCH):
+        rng = random.Random(f"orglife-demo/{seed}/{branch}")
+        out[branch] = make_scenario(campaign, roster, branch, rng, plans[branch])
+    two, four = DEMO_BRANCHES[1][0], DEMO_BRANCHES[3][0]
+    add_late_talk(out[two], campaign, random.Random(f"orglife-demo-late/{seed}"))
+    committee = [m for m in roster.of_branch(four) if m.roles == (C.BRANCH_MEMBER,)]
+    drop_talks_between(out[four], committee[0].name, committee[1].name)
+    for i, t in enumerate(out[REORDERED_BRANCH].talks):
+        if i % 9 == 0:  # the branch's own notes in the column it added
+            out[REORDERED_BRANCH].talks[i] = dataclasses.replace(t, note="已记入谈话记录本")
+    corrected = out[TWICE_BRANCH]
+    first = next(g for g in corrected.gradings if g.grade == campaign.grades[1])
+    draft = with_grade(corrected, first.name, MISTYPED_GRADE)
+    draft.saved = SAVED[TWICE_BRANCH]
+    out[f"{TWICE_BRANCH}{CORRECTED_SUFFIX}"] = corrected
+    out[TWICE_BRANCH] = draft
+    return out
+
+
+def generate(campaign: Campaign, seed: int = DEFAULT_SEED, *, roster_path: Path | None = None,
+             inbox: Path | None = None, xls: bool = True, refresh_xls: bool = False,
+             builder: Builder | None = None) -> DemoResult:
+    """Write the roster and the filled inbox; return what was written.
+
+    xls=False skips LibreOffice (an .xls already there is kept, else the .xlsx is written);
+    refresh_xls converts again even when the .xls holds the same cell values."""
+    roster_path = roster_path or campaign.roster_path or Path("workbooks/roster.xlsx")
+    inbox = inbox or roster_path.parent / "inbox"
+    members = demo_members(campaign, seed)
+    _write(roster_path, roster_bytes(members, campaign),
+           dt.datetime.combine(campaign.plan_date or campaign.deadline("self_check"),
+                               dt.time(9, 0)))
+    roster = load_roster(roster_path, campaign)
+    build = builder or _default_builder()
+    result = DemoResult(roster=roster_path)
+    result.scenarios = demo_scenarios(campaign, roster, seed)
+    templates = {b: build(campaign, roster, None if b == C.GENERAL_BRANCH else b)
+                 for b in (*roster.branches, C.GENERAL_BRANCH)}
+    for stem, scenario in result.scenarios.items():
+        order = COLUMN_ORDER if stem == REORDERED_BRANCH else None
+        data = fill_workbook(templates[scenario.branch], scenario, order)
+        if stem == XLS_BRANCH:
+            target = inbox / f"{stem}.xls"
+            if xls:
+                result.notes.append(_write_xls(data, target, refresh_xls))
+                _touch(target, scenario.saved)
+            if xls or target.exists():  # --no-xls keeps an .xls already there
+                result.files.append(target)
+                continue
+        result.files.append(_write(inbox / f"{stem}.xlsx", data, scenario.saved))
+    keep = set(result.files)
+    for stale in sorted(inbox.iterdir()):
+        if stale.suffix.lower() in (".xlsx", ".xls", ".ods") and stale not in keep:
+            stale.unlink()
+    return result
+
+
+# --- the .xls, through LibreOffice -----------------------------------------------------------
+
+
+def _content(rows: list[list[Any]]) -> list[list[str]]:
+    out = [[clean_text(v) for v in row] for row in rows]
+    out = [row[:max((i + 1 for i, v in enumerate(row) if v), default=0)] for row in out]
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def same_content(xlsx: bytes, other: Path) -> bool:
+    """Whether a workbook on disk holds the same sheets and cell values as `xlsx`."""
+    try:
+        a, b = read_bytes(xlsx), read_path(other)
+    except (UnreadableFile, OSError):
+        return False
+    if list(a.sheets) != list(b.sheets):
+        return False
+    return all(_content(a.sheets[n].rows) == _content(b.sheets[n].rows) for n in a.sheets)
+
+
+def _write_xls(xlsx: bytes, target: Path, refresh: bool = False) -> str:
+    """Save `xlsx` as .xls through LibreOffice, unless the .xls there already holds it
+    (LibreOffice's output is not byte-stable, so an unchanged one is kept as it is)."""
+    if not refresh and target.exists() and same_content(xlsx, target):
+        return f"{target.name}：内容未变，保留原文件"
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise click.ClickException("需要 LibreOffice（soffice）把第二支部的表格另存为 .xls")
+    with tempfile.TemporaryDirectory(prefix="orglife-demo-") as tmp:
+        work = Path(tmp)
+        source = work / f"{target.stem}.xlsx"
+        source.write_bytes(xlsx)
+        cmd = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
+               "--convert-to", "xls", "--outdir", str(work / "out"), str(source)]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
+        produced = work / "out" / f"{target.stem}.xls"
+        if done.returncode != 0 or not produced.exists():
+            raise click.ClickException(f"LibreOffice 转换失败：{done.stderr.strip()}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(produced, target)
+    return f"{target.name}：已由 LibreOffice 另存为 .xls"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
+              show_default=True, help="活动配置文件 campaign.toml")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="随机种子")
+@click.option("--inbox", type=click.Path(path_type=Path), default=None,
+              help="收件箱文件夹（默认为名册旁的 inbox）")
+@click.option("--no-xls", is_flag=True, help="不调用 LibreOffice 生成 .xls")
+@click.option("--refresh-xls", is_flag=True, help="内容未变也重新生成 .xls")
+def main(config_path: Path, seed: int, inbox: Path | None, no_xls: bool,
+         refresh_xls: bool) -> None:
+    """生成演示用党员名册和各支部已填写的报送表格（收件箱）。"""
+    try:
+        campaign = load_campaign(config_path)
+        result = generate(campaign, seed, inbox=inbox, xls=not no_xls, refresh_xls=refresh_xls)
+    except ConfigError as exc:
+        click.echo(f"配置错误：{exc}", err=True)
+        sys.exit(2)
+    except RosterError as exc:
+        click.echo("演示名册有误：\n" + "\n".join(i.text for i in exc.issues), err=True)
+        sys.exit(1)
+    click.echo(f"党员名册：{result.roster}")
+    for path in result.files:
+        click.echo(f"  {path}")
+    for note in result.notes:
+        click.echo(f"  {note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,811 @@
+"""Fill branch workbooks the way branches do, and make plausible campaigns to fill them with.
+
+Used by the demo inbox (pipeline.demo) and the district-scale benchmark:
+
+    template = build_workbook(campaign, roster, branch)           # pipeline.excel.templates
+    scenario = make_scenario(campaign, roster, branch, random.Random(f"{seed}/{branch}"))
+    data = fill_workbook(template, scenario)                       # bytes of the filled .xlsx
+
+Filling locates every header by its text (any column order, below any title rows), writes
+dates as real date cells and text as text, and saves with fixed zip times and the scenario's
+own saved time in docProps/core.xml, so the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import random
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.dimensions import ColumnDimension
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from pipeline import contract as C
+from pipeline.config import Campaign
+from pipeline.excel.table import HEADER_SCAN_ROWS, header_key
+from pipeline.normalize import clean_name, is_blank
+from pipeline.people import Member, Roster, evaluated_in_order
+
+DATE_FORMAT = "yyyy/m/d"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # what Excel itself writes into its zip entries
+NOTE = "备注"  # optional extra column a branch may add to 谈心谈话
+
+
+class FillError(Exception):
+    """The template does not fit the scenario (a sheet, header or ballot column is missing)."""
+
+
+# --- scenario data ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Talk:
+    talker: str
+    talkee: str
+    date: dt.date
+    form: str
+    content: str
+    note: str = ""  # written only where the sheet has a 备注 column
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    target: str  # 班子 or a member's name
+    category: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Grading:
+    name: str
+    grade: str
+    reason: str = ""
+    disposition: str = ""
+    feedback: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Rectification:
+    code: str
+    problem: str  # 对应问题编号
+    target: str  # 班子 or the member (整改承诺)
+    item: str
+    measure: str
+    owner: str
+    deadline: dt.date
+    progress: str
+
+
+@dataclass(frozen=True)
+class Meeting:
+    kind: str
+    date: dt.date
+    expected: int
+    present: int
+
+
+@dataclass(frozen=True)
+class Absence:
+    """A member absent from the 民主评议 (R-P3); `makeup` is the 补课 date when held."""
+
+    reason: str
+    makeup: dt.date | None = None
+
+
+@dataclass
+class Scenario:
+    """Everything one branch (or the 党总支, general=True) writes into its workbook."""
+
+    branch: str
+    general: bool
+    absences: dict[str, Absence] = field(default_factory=dict)  # everyone else: 出席
+    talks: list[Talk] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ballot_names: list[str] = field(default_factory=list)  # the 民主测评 columns
+    ballots: list[list[str]] = field(default_factory=list)  # per ballot, a vote per column
+    gradings: list[Grading] = field(default_factory=list)
+    rectifications: list[Rectification] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+    saved: dt.datetime = dt.datetime(2017, 4, 13, 17, 0)  # docProps modified (UTC, naive)
+    author: str = ""  # docProps lastModifiedBy
+
+    def tally(self) -> dict[str, Counter[str]]:
+        """Votes per ballot column: grade → count, '' = 弃权 (blank cell)."""
+        counts: dict[str, Counter[str]] = {n: Counter() for n in self.ballot_names}
+        for ballot in self.ballots:
+            for name, vote in zip(self.ballot_names, ballot):
+                counts[name][vote] += 1
+        return counts
+
+    @property
+    def blank_ballots(self) -> int:
+        return sum(1 for b in self.ballots if all(v == "" for v in b))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Choices make_scenario would otherwise draw at random (the demo fixes them)."""
+
+    absences: Mapping[str, Absence] | None = None
+    blank_ballots: int | None = None
+    basic: Sequence[str] | None = None  # members graded 基本合格
+    saved: dt.datetime | None = None
+
+
+# --- text banks (user-visible content, Chinese) --------------------------------------------
+
+TALK_TOPICS = (
+    "交流思想和工作情况，听取对支部班子的意见建议",
+    "对照“四讲四有”标准相互指出不足，交换改进意见",
+    "了解教学教研工作中的困难，征求对“三会一课”的意见",
+    "沟通近期思想状况，交流学习六中全会精神的体会",
+    "听取对支部组织生活的意见，交流个人查摆的问题",
+    "相互提意见：工作作风、发挥先锋模范作用方面的差距",
+    "征求对班子成员工作作风的意见，交流整改打算",
+    "交流家庭和工作情况，听取对党员日常管理的建议",
+)
+COMMITTEE_TOPICS = (
+    "委员之间交心谈心，相互指出履职中存在的问题",
+    "围绕班子问题清单交换意见，把自己摆进去查找不足",
+    "相互批评：落实“三会一课”和党员日常管理方面的差距",
+    "交流分管工作情况，商议征求意见的汇总和整改思路",
+)
+PEER_TOPICS = (
+    "党员之间相互谈，交流学习体会，互提意见",
+    "交流教研工作和思想状况，相互提醒改进",
+)
+# category → (problem description, rectification item, rectification measure)
+TEAM_PROBLEMS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "党性意识和自我要求": (
+        ("班子成员政治理论学习抓得不够紧，学习系列讲话精神满足于读原文，联系教研实际不够",
+         "加强班子理论学习", "制定年度学习计划，每月开展一次专题学习，书记带头领学并交流心得"),
+        ("对照党章党规自我要求不够严格，开展批评和自我批评辣味不足，有怕伤和气的思想",
+         "严肃开展批评和自我批评", "组织生活会前逐一谈心，会上点问题、提建议，会后跟踪整改"),
+    ),
+    "执行上级决定": (
+        ("贯彻落实上级党组织部署有时传达多、具体措施少，跟踪督促不够",
+         "抓好上级决策部署的落实", "建立任务台账，逐项明确责任人和时间节点，每月通报进展"),
+        ("推进“两学一做”学习教育常态化制度化不够平衡，部分安排落实不及时",
+         "推进学习教育常态化制度化", "将学习教育纳入支部年度计划，按季度检查落实情况"),
+    ),
+    "组织生活制度落实（三会一课）": (
+        ("“三会一课”有时与业务会议混同，突出政治学习和党性锻炼不够",
+         "规范“三会一课”", "支部党员大会、支委会单独召开，党课每季度不少于一次，规范会议记录"),
+        ("党课形式较单一，党员参与讨论不充分，组织生活吸引力不强",
+         "改进党课和组织生活形式", "结合教研工作开展主题党日和专题研讨，安排党员轮流发言交流"),
+    ),
+    "党员日常管理": (
+        ("对外出培训、退休返聘党员的日常联系和管理不够经常",
+         "加强党员日常联系", "建立党员联系制度，支委分片联系党员，每月至少联系一次"),
+        ("党费收缴有时靠提醒，党员信息台账更新不及时",
+         "规范党费收缴和党员台账", "按月收缴党费并公示，每季度核对更新党员信息"),
+    ),
+    "谈心谈话中提到的问题": (
+        ("党员反映支部活动与教研工作结合不够紧密，针对性不强",
+         "推动党建与教研工作融合", "围绕教研重点开展党员示范课、课题攻关等活动"),
+        ("青年党员反映支部对其成长关心指导不够，压担子、搭台子不足",
+         "加强对青年党员的培养", "为青年党员结对指导老师，安排其承担公开课、课题等任务"),
+    ),
+}
+# aspect → (problem description, commitment measure)
+MEMBER_PROBLEMS: dict[str, tuple[tuple[str, str], ...]] = {
+    "政治": (
+        ("理论学习不够系统，学习六中全会精神停留在面上，联系思想实际不够",
+         "每月精读一篇系列讲话，撰写学习笔记，在党小组会上交流"),
+        ("政治敏锐性不够强，对网络上的错误言论辨别和抵制不够主动",
+         "坚持学习党章党规，关注主流媒体，自觉抵制错误言论"),
+    ),
+    "执行纪律": (
+        ("参加组织生活有时因教学任务请假，组织观念有所淡化",
+         "按时参加组织生活，确需请假的事先请假、事后补学"),
+        ("对廉洁从教各项规定学习不够深入，有时要求不严",
+         "认真学习廉洁从教规定，严格遵守各项纪律要求"),
+    ),
+    "品德": (
+        ("与同事沟通交流不够主动，工作中有时急躁，耐心不够",
+         "加强与同事沟通，改进工作方法，做到耐心细致"),
+        ("勤俭节约意识有待加强，生活上对自己要求不够严格",
+         "严格要求自己，带头勤俭节约，自觉接受监督"),
+    ),
+    "发挥作用": (
+        ("在教研改革中主动担当不够，创新意识不强",
+         "主动承担教研改革任务，每学期至少承担一项研究课题或公开课"),
+        ("指导青年教师、服务基层学校不够深入，先锋模范作用发挥不明显",
+         "结对指导一名青年教师，每学期深入基层学校听课指导不少于十次"),
+    ),
+}
+TEAM_SOURCES = ("自查", "征求意见", "上级指出", "群众反映")
+MEMBER_SOURCES = ("自查", "自查", "谈心谈话", "征求意见")
+TALK_FORMS = (("当面谈", 85), ("电话", 10), ("视频", 5))
+ABSENCE_REASONS = ("外出培训", "因病住院", "出国访学", "借调外单位", "因公出差")
+
+
+# --- scenario generation --------------------------------------------------------------------
+
+
+def _day(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
+    """A date drawn between first and last inclusive (first when the span is empty)."""
+    span = max((last - first).days, 0)
+    return first + dt.timedelta(days=rng.randint(0, span))
+
+
+def _weighted(rng: random.Random, pairs: Sequence[tuple[str, int]]) -> str:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def _deadlines_after(campaign: Campaign) -> list[dt.date]:
+    """Plausible 完成时限: quarter ends of the campaign year after the member meeting."""
+    meeting = campaign.deadline("member_meeting")
+    ends = [dt.date(campaign.year, m, d) for m, d in ((6, 30), (9, 30), (12, 31))]
+    return [d for d in ends if d > meeting] or [meeting + dt.timedelta(days=90)]
+
+
+def _cap_base(campaign: Campaign, members: Sequence[Member]) -> int:
+    denominator = campaign.excellent_cap.denominator
+    if denominator == "全体党员":
+        return len(members)
+    if denominator == "测评对象":
+        return sum(1 for m in members if m.evaluated)
+    return sum(1 for m in members if m.full)
+
+
+def _vote_weights(campaign: Campaign, grade: str) -> list[tuple[str, int]]:
+    excellent, qualified, basic, unqualified = campaign.grades
+    if grade == excellent:
+        return [(excellent, 70), (qualified, 26), ("", 4)]
+    if grade == basic:
+        return [(qualified, 33), (basic, 55), (unqualified, 6), ("", 6)]
+    return [(excellent, 12), (qualified, 82), (basic, 2), ("", 4)]
+
+
+def _column(rng: random.Random, campaign: Campaign, grade: str, voters: int) -> list[str]:
+    """One member's votes whose plurality is `grade` (votes inform the grading, R-G3)."""
+    weights = _vote_weights(campaign, grade)
+    for _ in range(200):
+        votes = [_weighted(rng, weights) for _ in range(voters)]
+        counts = Counter(v for v in votes if v)
+        top = counts.get(grade, 0)
+        if all(top > n for g, n in counts.items() if g != grade) and top * 2 > voters:
+            return votes
+    raise RuntimeError("could not draw a consistent ballot column")  # pragma: no cover
+
+
+def _draw_plan(rng: random.Random, members: Sequence[Member]) -> Plan:
+    """The random choices of a branch: at most one absentee, a blank ballot, a 基本合格."""
+    ordinary = [m for m in members if m.evaluated and not m.branch_committee
+                and not m.general_committee]
+    absences: dict[str, Absence] = {}
+    if ordinary and rng.random() < 0.35:
+        m = rng.choice(ordinary)
+        absences[m.name] = Absence(rng.choice(ABSENCE_REASONS))
+    basic: list[str] = []
+    candidates = [m for m in ordinary if m.name not in absences]
+    if candidates and rng.random() < 0.3:
+        basic.append(rng.choice(candidates).name)
+    return Plan(absences=absences, blank_ballots=1 if rng.random() < 0.2 else 0, basic=basic)
+
+
+def make_scenario(campaign: Campaign, roster: Roster, branch: str | None, rng: random.Random,
+                  plan: Plan | None = None) -> Scenario:
+    """A plausible, valid campaign for one branch (branch None or 党总支: the 总支's own)."""
+    if branch is None or branch == C.GENERAL_BRANCH:
+        return _general_scenario(campaign, roster, rng, plan or Plan())
+    members = roster.of_branch(branch)
+    if not members:
+        raise FillError(f"名册中没有“{branch}”的党员")
+    drawn = _draw_plan(rng, members)
+    plan = plan or drawn
+    absences = dict(plan.absences if plan.absences is not None else drawn.absences or {})
+    blank = plan.blank_ballots if plan.blank_ballots is not None else drawn.blank_ballots or 0
+    basic = list(plan.basic if plan.basic is not None else drawn.basic or [])
+    committee = [m for m in members if m.branch_committee]
+    committee.sort(key=lambda m: (not m.secretary, members.index(m)))
+
+    s = Scenario(branch=branch, general=False, absences=absences)
+    s.talks = _talks(campaign, rng, members, committee)
+    team = _team_problems(campaign, rng)
+    s.problems = team + _member_problems(campaign, rng, members, len(team))
+    _ballots_and_grades(campaign, rng, s, members, blank, basic)
+    owner = committee[0].name if committee else C.BRANCH_SECRETARY
+    s.rectifications = _rectifications(campaign, rng, s.problems, committee, owner)
+    s.meetings = _meetings(campaign, rng, members, committee, absences)
+    s.saved = plan.saved or _saved(campaign, rng)
+    s.author = f"{branch}组织委员"
+    return s
+
+
+def _general_scenario(campaign: Campaign, roster: Roster, rng: random.Random,
+                      plan: Plan) -> Scenario:
+    committee = roster.general_committee()
+    s = Scenario(branch=C.GENERAL_BRANCH, general=True)
+    s.talks = _talks(campaign, rng, committee, committee)
+    s.problems = _team_problems(campaign, rng)
+    owner = committee[0].name if committee else C.GENERAL_SECRETARY
+    s.rectifications = _rectifications(campaign, rng, s.problems, committee, owner)
+    study = campaign.deadline("study")
+    total = len(roster.members)
+    s.meetings = [
+        Meeting("集中学习", study, total, total - rng.randint(0, min(3, total))),
+        Meeting("总支委员会", campaign.deadline("committee_meetings"), len(committee),
+                len(committee)),
+    ]
+    s.saved = plan.saved or _saved(campaign, rng)
+    s.author = f"{campaign.organisation}办公室"
+    return s
+
+
+def _saved(campaign: Campaign, rng: random.Random) -> dt.datetime:
+    day = campaign.deadline("grading") - dt.timedelta(days=rng.randint(0, 3))
+    return dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(minutes=rng.randint(0, 480))
+
+
+def _talks(campaign: Campaign, rng: random.Random, members: Sequence[Member],
+           committee: Sequence[Member]) -> list[Talk]:
+    """R-T1 every committee pair, R-T2 every member with a committee member, a few peer talks."""
+    start = (campaign.plan_date or campaign.deadline("self_check")) + dt.timedelta(days=5)
+    end = campaign.deadline("talks")
+    mid = start + (end - start) / 2
+    talks: list[Talk] = []
+    for i, a in enumerate(committee):
+        for b in committee[i + 1:]:
+            talks.append(Talk(a.name, b.name, _day(rng, start, mid), "当面谈",
+                              rng.choice(COMMITTEE_TOPICS)))
+    names = {m.name for m in committee}
+    others = [m for m in members if m.name not in names]
+    for m in others:
+        if committee:
+            # 支部书记要带头谈: the secretary takes about 40% of the talks
+            talker = committee[0] if rng.random() < 0.4 else rng.choice(committee)
+            talks.append(Talk(talker.name, m.name, _day(rng, start, end),
+                              _weighted(rng, TALK_FORMS), rng.choice(TALK_TOPICS)))
+    for _ in range(len(others) // 8):
+        a, b = rng.sample(others, 2)
+        talks.append(Talk(a.name, b.name, _day(rng, mid, end), "当面谈", rng.choice(PEER_TOPICS)))
+    talks.sort(key=lambda t: t.date)
+    return talks
+
+
+def _team_problems(campaign: Campaign, rng: random.Random) -> list[Problem]:
+    problems: list[Problem] = []
+    for category in campaign.branch_problem_categories:
+        bank = TEAM_PROBLEMS.get(category) or (
+            (f"在“{category}”方面还存在差距，工作标准不够高", f"改进{category}",
+             f"对照要求制定{category}方面的具体措施，明确责任人和时限"),)
+        count = 2 if len(bank) > 1 and rng.random() < 0.3 else 1
+        for text, _, _ in rng.sample(bank, count):
+            source = "谈心谈话" if "谈心谈话" in category else rng.choice(TEAM_SOURCES)
+            problems.append(Problem(f"Q{len(problems) + 1}", C.TEAM, category, text, source))
+    return problems
+
+
+def _member_problems(campaign: Campaign, rng: random.Random, members: Sequence[Member],
+                     n: int) -> list[Problem]:
+    """One problem (sometimes two) per evaluated member; codes continue after Q{n}."""
+    problems: list[Problem] = []
+    for m in members:
+        if not m.evaluated:
+            continue
+        aspects = rng.sample(campaign.member_aspects, 2 if rng.random() < 0.15 else 1)
+        for aspect in aspects:
+            bank = MEMBER_PROBLEMS.get(aspect) or ((f"在{aspect}方面对照标准还有差距", ""),)
+            n += 1
+            problems.append(Problem(f"Q{n}", m.name, aspect, rng.choice(bank)[0],
+                                    rng.choice(MEMBER_SOURCES)))
+    return problems
+
+
+def _ballots_and_grades(campaign: Campaign, rng: random.Random, s: Scenario,
+                        members: Sequence[Member], blank: int, basic: Sequence[str]) -> None:
+    excellent, qualified, basic_grade, _ = campaign.grades
+    columns = evaluated_in_order(members)
+    present = [m for m in columns if m.name not in s.absences]
+    voters = sum(1 for m in members if m.name not in s.absences)  # 正式+预备, 出席
+    cap = campaign.excellent_cap.cap(_cap_base(campaign, members))
+    pool = [m for m in present if m.name not in basic]
+    k = min(cap, len(pool), max(1, round(len(present) * 0.22)))
+    best = {m.name for m in rng.sample(pool, k)}
+    intended = {m.name: excellent if m.name in best else basic_grade if m.name in basic
+                else qualified for m in present}
+
+    s.ballot_names = [m.name for m in columns]
+    filled = voters - blank
+    votes = {m.name: _column(rng, campaign, intended[m.name], filled) if m.name in intended
+             else [""] * filled for m in columns}
+    ballots = [[votes[n][i] for n in s.ballot_names] for i in range(filled)]
+    for _ in range(blank):
+        ballots.insert(rng.randint(0, len(ballots)), [""] * len(columns))
+    s.ballots = ballots
+
+    first = campaign.deadline("member_meeting") + dt.timedelta(days=3)
+    last = campaign.deadline("grading") - dt.timedelta(days=1)
+    for m in members:
+        absent = s.absences.get(m.name)
+        if not m.evaluated:
+            why = ("预备党员参加民主评议，不评定等次" if not m.full
+                   else "已参加年度民主生活会的党员领导干部，不评定等次")
+            s.gradings.append(Grading(m.name, campaign.not_graded, why))
+        elif absent and absent.makeup is None:
+            s.gradings.append(Grading(m.name, campaign.pending,
+                                      f"{absent.reason}，未参加民主评议，待补课后评定"))
+        elif absent and absent.makeup is not None:
+            day = absent.makeup
+            s.gradings.append(Grading(
+                m.name, qualified, f"{absent.reason}缺席民主评议，已于{day.month}月{day.day}日补课，"
+                "补课后评定", feedback=_day(rng, max(first, day), last)))
+        else:
+            grade = intended[m.name]
+            reason = {excellent: "民主测评优秀票多，工作表现突出，予以表扬",
+                      basic_grade: "民主测评基本合格票较多；参加组织生活不够经常，发挥作用不明显，"
+                                   "已指出差距、帮助改进"}.get(grade, "")
+            s.gradings.append(Grading(m.name, grade, reason, feedback=_day(rng, first, last)))
+
+
+def _rectifications(campaign: Campaign, rng: random.Random, problems: Sequence[Problem],
+                    committee: Sequence[Member], owner: str) -> list[Rectification]:
+    """四明确 for every 班子 problem; an 整改承诺 for every member with a problem (R-R4)."""
+    rows: list[Rectification] = []
+    ends = _deadlines_after(campaign)
+    done: set[str] = set()
+    for p in problems:
+        if p.target == C.TEAM:
+            bank = TEAM_PROBLEMS.get(p.category, ())
+            item, measure = next(((i, ms) for d, i, ms in bank if d == p.description),
+                                 (f"整改{p.category}方面的问题", "明确措施，按期整改，接受党员监督"))
+            who = rng.choice([owner, owner, *(m.name for m in committee)])
+            rows.append(Rectification(f"Z{len(rows) + 1}", p.code, C.TEAM, item, measure, who,
+                                      rng.choice(ends), rng.choice(("推进中", "推进中", "长期坚持"))))
+        elif p.target not in done:
+            done.add(p.target)
+            bank_m = MEMBER_PROBLEMS.get(p.category, ())
+            measure = next((ms for d, ms in bank_m if d == p.description),
+                           "对照问题逐条整改，接受党员群众监督")
+            rows.append(Rectification(f"Z{len(rows) + 1}", p.code, p.target,
+                                      f"整改承诺：{p.category}方面", measure, p.target,
+                                      ends[-1], rng.choice(("长期坚持", "推进中"))))
+    return rows
+
+
+def _meetings(campaign: Campaign, rng: random.Random, members: Sequence[Member],
+              committee: Sequence[Member], absences: Mapping[str, Absence]) -> list[Meeting]:
+    n = len(members)
+    committee_day = campaign.deadline("committee_meetings")
+    meeting = campaign.deadline("member_meeting")
+    rows = [
+        Meeting("集中学习", campaign.deadline("study"), n, n - rng.randint(0, min(2, n))),
+        # 先召开支委会，再参加党总支委员会 (held on the committee deadline, R-M1)
+        Meeting("支委会", _day(rng, committee_day - dt.timedelta(days=5),
+                            committee_day - dt.timedelta(days=1)), len(committee), len(committee)),
+    ]
+    groups = list(dict.fromkeys(m.group for m in members))
+    for g in groups:
+        size = sum(1 for m in members if m.group == g)
+        away = sum(1 for m in members if m.group == g and m.name in absences)
+        rows.append(Meeting("党小组会", meeting, size, size - away))
+    rows.append(Meeting("党员大会", meeting, n, n - len(absences)))
+    return rows
+
+
+# --- deliberate defects (warnings) ------------------------------------------------------------
+
+
+def add_late_talk(scenario: Scenario, campaign: Campaign, rng: random.Random,
+                  days: int = 2) -> Talk:
+    """Append a peer talk dated `days` after the talks deadline (R-T4 warning)."""
+    names = sorted({t.talkee for t in scenario.talks} | {t.talker for t in scenario.talks})
+    a, b = rng.sample(names, 2)
+    talk = Talk(a, b, campaign.deadline("talks") + dt.timedelta(days=days), "当面谈",
+                "会后补充谈话，交流查摆问题和整改打算")
+    scenario.talks.append(talk)
+    return talk
+
+
+def drop_talks_between(scenario: Scenario, a: str, b: str) -> int:
+    """Remove every talk between a and b, either direction (an R-T1 warning); the count."""
+    keep = [t for t in scenario.talks if {t.talker, t.talkee} != {a, b}]
+    removed = len(scenario.talks) - len(keep)
+    scenario.talks = keep
+    return removed
+
+
+def with_grade(scenario: Scenario, name: str, grade: str) -> Scenario:
+    """A copy whose 组织评定 shows `grade` for `name` (e.g. a mistyped grade)."""
+    gradings = [replace(g, grade=grade) if g.name == name else g for g in scenario.gradings]
+    return replace(scenario, gradings=gradings)
+
+
+# --- filling ----------------------------------------------------------------------------------
+
+
+def fill_workbook(template: bytes, scenario: Scenario,
+                  column_order: Mapping[str, Sequence[str]] | None = None) -> bytes:
+    """Template bytes + scenario → filled workbook bytes (deterministic).
+
+    `column_order` maps a sheet to the header order a branch rearranged it into (headers not
+    in the template, e.g. 备注, are added as new columns)."""
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    for sheet, order in (column_order or {}).items():
+        reorder_columns(_sheet(wb, sheet), order)
+    if not scenario.general:
+        _fill_attendance(_sheet(wb, C.ROSTER), scenario)
+    _append(_sheet(wb, C.TALKS), ({
+        "谈话人": t.talker, "谈话对象": t.talkee, "日期": t.date, "形式": t.form,
+        "主要内容": t.content, NOTE: t.note or None} for t in scenario.talks))
+    _append(_sheet(wb, C.PROBLEMS), ({
+        "编号": p.code, "对象": p.target, "类别": p.category, "问题描述": p.description,
+        "来源": p.source} for p in scenario.problems))
+    if not scenario.general:
+        _fill_ballots(_sheet(wb, C.BALLOTS), scenario)
+        _fill_grading(_sheet(wb, C.GRADING), scenario)
+    _append(_sheet(wb, C.RECTIFY), ({
+        "编号": r.code, "对应问题编号": r.problem, "对象": r.target, "整改事项": r.item,
+        "整改措施": r.measure, "责任人": r.owner, "完成时限": r.deadline, "完成情况": r.progress}
+        for r in scenario.rectifications))
+    _append(_sheet(wb, C.MEETINGS), ({
+        "类型": m.kind, "日期": m.date, "应到": m.expected, "实到": m.present}
+        for m in scenario.meetings))
+    wb.properties.modified = scenario.saved
+    wb.properties.lastModifiedBy = scenario.author or scenario.branch
+    return save_bytes(wb)
+
+
+def _sheet(wb: Workbook, name: str) -> Worksheet:
+    if name not in wb.sheetnames:
+        raise FillError(f"模板中没有工作表“{name}”")
+    return wb[name]
+
+
+def find_header(ws: Worksheet, required: Sequence[str] = ()) -> tuple[int, dict[str, int]]:
+    """(header row, header text → column) of a contract sheet: the top row holding the most
+    required headers (all non-blank header cells are returned, by their folded text)."""
+    required = required or C.SHEETS[ws.title].headers
+    wanted = {header_key(h) for h in required}
+    best, best_hits, best_map = 0, -1, {}
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, HEADER_SCAN_ROWS)):
+        found = {header_key(c.value): c.column for c in row if not is_blank(c.value)}
+        hits = len(wanted & found.keys())
+        if hits > best_hits:
+            best, best_hits, best_map = row[0].row, hits, found
+        if hits == len(wanted):
+            break
+    missing = wanted - best_map.keys()
+    if missing:
+        raise FillError(f"工作表“{ws.title}”缺少列：{'、'.join(sorted(missing))}")
+    return best, best_map
+
+
+class _Writer:
+    """Typed cell writes that look like what Excel stores when someone types the value."""
+
+    def __init__(self, ws: Worksheet):
+        self.ws = ws
+        # Column formats, which Excel applies to newly typed cells (openpyxl does not).
+        self.styles = [(dim.min or 0, dim.max or 0, dim._style)
+                       for dim in ws.column_dimensions.values() if dim.style_id]
+
+    def put(self, row: int, col: int, value: Any) -> None:
+        if value is None or value == "":
+            return
+        cell: Cell = self.ws.cell(row=row, column=col)
+        if not cell.has_style:
+            for low, high, style in self.styles:
+                if low <= col <= high:
+                    cell._style = copy.copy(style)
+                    break
+        if isinstance(value, dt.date):
+            cell.value = value
+            if cell.number_format in ("General", "@"):
+                cell.number_format = DATE_FORMAT
+        elif isinstance(value, int) and not isinstance(value, bool):
+            cell.value = str(value) if cell.number_format == "@" else value
+        else:
+            cell.value = str(value)
+            cell.data_type = "s"  # never a formula, whatever the text starts with
+
+
+def _last_data_row(ws: Worksheet, header_row: int, cols: Iterable[int]) -> int:
+    last = header_row
+    wanted = sorted(set(cols))
+    for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row,
+                            min_col=wanted[0], max_col=wanted[-1]):
+        if any(not is_blank(row[c - wanted[0]].value) for c in wanted):
+            last = row[0].row
+    return last
+
+
+def _append(ws: Worksheet, records: Iterable[Mapping[str, Any]]) -> None:
+    header_row, columns = find_header(ws)
+    w = _Writer(ws)
+    row = _last_data_row(ws, header_row, columns.values())
+    for rec in records:
+        row += 1
+        for key, value in rec.items():
+            col = columns.get(header_key(key))
+            if col is None:
+                if value is None or key == NOTE:
+                    continue
+                raise FillError(f"工作表“{ws.title}”缺少列“{key}”")
+            w.put(row, col, value)
+
+
+def _named_rows(ws: Worksheet, header_row: int, col: int) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for (cell,) in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row, min_col=col,
+                                max_col=col):
+        name = clean_name(cell.value)
+        if name and name not in rows:
+            rows[name] = cell.row
+    return rows
+
+
+def _fill_attendance(ws: Worksheet, s: Scenario) -> None:
+    header_row, columns = find_header(ws)
+    w = _Writer(ws)
+    for name, row in _named_rows(ws, header_row, columns["姓名"]).items():
+        absent = s.absences.get(name)
+        w.put(row, columns["民主评议出席"], C.ABSENT if absent else C.PRESENT)
+        if absent:
+            w.put(row, columns["缺席原因"], absent.reason)
+            w.put(row, columns[header_key("补课日期")], absent.makeup)
+
+
+def _fill_ballots(ws: Worksheet, s: Scenario) -> None:
+    header_row, columns = find_header(ws)
+    missing = [n for n in s.ballot_names if header_key(n) not in columns]
+    if missing:
+        raise FillError(f"民主测评表缺少测评对象列：{'、'.join(missing)}")
+    w = _Writer(ws)
+    cols = [columns[header_key(n)] for n in s.ballot_names]
+    row = _last_data_row(ws, header_row, columns.values())
+    for number, ballot in enumerate(s.ballots, start=1):
+        row += 1
+        w.put(row, columns["票号"], f"{number:03d}")  # as the 填表说明 shows: 001, 002, …
+        for col, vote in zip(cols, ballot):
+            w.put(row, col, vote)
+
+
+def _fill_grading(ws: Worksheet, s: Scenario) -> None:
+    header_row, columns = find_header(ws)
+    w = _Writer(ws)
+    rows = _named_rows(ws, header_row, columns["姓名"])
+    last = _last_data_row(ws, header_row, columns.values())
+    for g in s.gradings:
+        row = rows.get(g.name)
+        if row is None:  # a member the template did not list: the branch adds a row
+            last += 1
+            row = last
+            w.put(row, columns["姓名"], g.name)
+        for key, value in (("评定等次", g.grade), ("评定理由", g.reason),
+                           ("处置措施", g.disposition), ("反馈日期", g.feedback)):
+            w.put(row, columns[key], value)
+
+
+# --- rearranging columns, as a branch does with cut and paste -----------------------------------
+
+
+def reorder_columns(ws: Worksheet, order: Sequence[str]) -> None:
+    """Put the table's columns in `order` (header texts); listed headers the sheet lacks become
+    new empty columns, unlisted ones follow in their old order. Cells from the header row down,
+    column widths and data validations move with their column; title rows stay."""
+    header_row, columns = find_header(ws)
+    by_key = {header_key(h): h for h in order}
+    old = sorted(columns.values())
+    first = old[0]
+    keys = [header_key(h) for h in order]
+    new_keys = keys + [k for k, c in sorted(columns.items(), key=lambda kv: kv[1])
+                       if k not in keys]
+    perm = {columns[k]: first + i for i, k in enumerate(new_keys) if k in columns}
+    added = {first + i: by_key[k] for i, k in enumerate(new_keys) if k not in columns}
+    width = max(old) + len(added) + 1
+    _split_dimensions(ws, width)
+    header_style = ws.cell(row=header_row, column=old[0])._style
+
+    moved = {key: ws._cells.pop(key) for key in list(ws._cells)
+             if key[1] in perm and key[0] >= header_row}
+    for (r, c), cell in moved.items():
+        cell.column = perm[c]
+        ws._cells[(r, perm[c])] = cell
+    dims = {c: ws.column_dimensions[get_column_letter(c)] for c in perm}
+    for c, dim in dims.items():
+        letter = get_column_letter(perm[c])
+        new = copy.copy(dim)
+        new.index, new.min, new.max = letter, perm[c], perm[c]
+        ws.column_dimensions[letter] = new
+    for c, header in added.items():
+        cell = ws.cell(row=header_row, column=c, value=header)
+        cell._style = copy.copy(header_style)
+        letter = get_column_letter(c)
+        dim = copy.copy(ws.column_dimensions[letter]) if letter in ws.column_dimensions else \
+            ColumnDimension(ws, index=letter)
+        dim.index, dim.min, dim.max, dim.width = letter, c, c, 16
+        ws.column_dimensions[letter] = dim
+    for dv in ws.data_validations.dataValidation:
+        dv.sqref = _move_ranges(dv.sqref, perm, header_row)
+    ws.protection.sheet = False  # moving columns means unprotecting the sheet first
+    rules = ws.conditional_formatting._cf_rules  # keyed by range: rebuild after the move
+    items = list(rules.items())
+    rules.clear()
+    for cf, cf_rules in items:
+        cf.sqref = _move_ranges(cf.sqref, perm, header_row)
+        rules[cf] = cf_rules
+
+
+def _split_dimensions(ws: Worksheet, upto: int) -> None:
+    """One ColumnDimension per column (openpyxl groups equal neighbours into min..max)."""
+    for key, dim in list(ws.column_dimensions.items()):
+        if dim.min and dim.max and dim.max > dim.min and dim.min <= upto:
+            del ws.column_dimensions[key]
+            for c in range(dim.min, min(dim.max, upto) + 1):
+                letter = get_column_letter(c)
+                single = copy.copy(dim)
+                single.index, single.min, single.max = letter, c, c
+                ws.column_dimensions[letter] = single
+            if dim.max > upto:  # the rest of a wide range (e.g. up to XFD) stays one range
+                rest = copy.copy(dim)
+                rest.index, rest.min = get_column_letter(upto + 1), upto + 1
+                ws.column_dimensions[rest.index] = rest
+
+
+def _move_ranges(sqref: MultiCellRange, perm: Mapping[int, int], header_row: int) -> MultiCellRange:
+    """Ranges after the column permutation; neighbouring columns are joined again."""
+    kept: list[CellRange] = []
+    cols: dict[tuple[int, int], set[int]] = {}
+    for rng in sqref.ranges:
+        if rng.max_row < header_row:
+            kept.append(rng)
+            continue
+        rows = (rng.min_row, rng.max_row)
+        cols.setdefault(rows, set()).update(perm.get(c, c) for c in range(rng.min_col,
+                                                                           rng.max_col + 1))
+    for (low, high), found in cols.items():
+        run: list[int] = []
+        for c in sorted(found) + [0]:
+            if run and c != run[-1] + 1:
+                kept.append(CellRange(min_col=run[0], max_col=run[-1], min_row=low,
+                                      max_row=high))
+                run = []
+            run.append(c)
+    return MultiCellRange(kept)
+
+
+# --- saving -------------------------------------------------------------------------------------
+
+
+class _StableZip(zipfile.ZipFile):
+    """A ZipFile whose entries carry a fixed time, so the same workbook gives the same bytes."""
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: int | None = None,
+                 compresslevel: int | None = None) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(str(zinfo_or_arcname), date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
+              compresslevel: int | None = None) -> None:
+        with open(filename, "rb") as fh:
+            self.writestr(arcname or filename, fh.read())
+
+
+def save_bytes(wb: Workbook) -> bytes:
+    """Save an openpyxl workbook without the wall clock: wb.properties.modified is kept as set
+    (openpyxl's own save overwrites it with now) and zip entries get a fixed time."""
+    buf = io.BytesIO()
+    archive = _StableZip(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(wb, archive).save()
+    return buf.getvalue()
