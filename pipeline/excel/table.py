@@ -1,18 +1,34 @@
 """Locate a contract table inside a sheet's rows: header row below titles, synonyms, letters.
 
-Pure: works on row lists (row 0 = Excel row 1) as any reader returns them.
+Pure: works on row lists (row 0 = Excel row 1) as any reader returns them, plus the merged
+ranges when the reader knows them.
+
+Header cells are compared folded (full-width → half-width, no spaces or line breaks, without
+the '*' / (必填) marks people add, a trailing colon or a trailing bracketed hint such as
+完成时限（年/月/日）). A merged header cell counts for every row and column it covers, so a
+two-row header (姓名 merged over two rows, 民主评议 over 出席 | 缺席原因) is found on its
+lower row. Inside the data area nothing is spread: a merged block's value stays only in its
+top-left cell, as the reader gives it. Hidden rows are data like any other.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pipeline.normalize import fold, is_blank
 
+if TYPE_CHECKING:
+    from pipeline.excel.read import RawSheet
+
 HEADER_SCAN_ROWS = 30
+Merge = tuple[tuple[int, int], tuple[int, int]]
+
+_HINT = re.compile(r"\([^()]*\)$")  # a trailing bracketed hint; brackets are ASCII after fold
 
 
 def col_letter(index: int) -> str:
@@ -27,12 +43,16 @@ def col_letter(index: int) -> str:
 
 def header_key(value: Any) -> str:
     """Header comparison key: folded, without the '*' or （必填） marks people add."""
-    return fold(value).replace("*", "").replace("(必填)", "").replace("(选填)", "")
+    key = fold(value).replace("*", "").replace("(必填)", "").replace("(选填)", "")
+    return key.rstrip(":")
 
 
 @dataclass
 class Table:
-    """One sheet's data area: `frame` indexed by Excel row number, columns by header text."""
+    """One sheet's data area: `frame` indexed by Excel row number, columns by header text.
+
+    `raw` is the whole sheet as read (row 0 = Excel row 1), for values outside the table
+    such as a 计票 sheet's 发出票数 cell; it is shared, not copied."""
 
     file: str
     sheet: str
@@ -40,6 +60,7 @@ class Table:
     letters: dict[str, str]
     header_row: int
     extra_columns: list[str] = field(default_factory=list)
+    raw: Sequence[Sequence[Any]] = field(default=(), repr=False, compare=False)
 
     def cell(self, row: int, column: str) -> str:
         """Excel address of a value, e.g. cell(7, '谈话人') → 'A7'."""
@@ -58,41 +79,93 @@ class MissingColumns:
     header_row: int | None  # the best candidate row, when one had some headers
 
 
-def _canonical(value: Any, required: Sequence[str], synonyms: Mapping[str, str]) -> str | None:
+@dataclass(frozen=True)
+class Header:
+    """Where a table's header is: its 0-based row and the 0-based column of each header."""
+
+    row: int  # 0-based; the data starts on the next row
+    columns: dict[str, int]  # required and `keep` headers (canonical names)
+    extras: dict[str, int]  # other non-blank headers, labelled by their own text
+    copies: frozenset[int] = frozenset()  # columns whose header only came from a merged cell
+
+    @property
+    def all_columns(self) -> dict[str, int]:
+        return {**self.columns, **self.extras}
+
+
+def _canonical(value: Any, names: Sequence[str], synonyms: Mapping[str, str],
+               hinted: Sequence[str] = ()) -> str | None:
+    """The contract name a header cell means. `hinted` names also match with a trailing
+    bracketed hint removed (never member names: 王伟(2) is not 王伟)."""
     key = header_key(value)
     if not key:
         return None
-    for name in required:
+    for name in names:
         if key == header_key(name):
             return name
     for alias, name in synonyms.items():
         if key == header_key(alias):
             return name
+    bare = _HINT.sub("", key)
+    if bare and bare != key:
+        for name in hinted:
+            if bare == header_key(name):
+                return name
+        for alias, name in synonyms.items():
+            if bare == header_key(alias) and name in hinted:
+                return name
     return None
 
 
-def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str, sheet: str,
-           synonyms: Mapping[str, str] | None = None,
-           keep: Sequence[str] = ()) -> Table | MissingColumns:
-    """Find the header row (the first of the top rows that holds the most required headers)
-    and return the data rows below it. `keep` lists optional headers also recognised by name
-    (e.g. the member columns of 民主测评)."""
+def spread_headers(rows: Sequence[Sequence[Any]], merged: Sequence[Merge],
+                   scan: int = HEADER_SCAN_ROWS) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+    """The top `scan` rows with each merged cell's value copied into the blank cells it
+    covers, and the (row, col) of the copies made sideways (not the merge's first column)."""
+    top = [list(r) for r in rows[:scan]]
+    sideways: set[tuple[int, int]] = set()
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(top) or r0 < 0 or c0 < 0:
+            continue
+        first = top[r0]
+        value = first[c0] if c0 < len(first) else None
+        if is_blank(value):
+            continue
+        for r in range(r0, min(r1, len(top) - 1) + 1):
+            row = top[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0) and is_blank(row[c]):
+                    row[c] = value
+                    if c != c0:
+                        sideways.add((r, c))
+    return top, sideways
+
+
+def find_header(rows: Sequence[Sequence[Any]], required: Sequence[str], *,
+                synonyms: Mapping[str, str] | None = None, keep: Sequence[str] = (),
+                merged: Sequence[Merge] = ()) -> Header | MissingColumns:
+    """The header row: the first of the top rows that holds the most required headers.
+    Pure Python (no frame), cheap enough to run on every sheet of an inbox."""
     synonyms = synonyms or {}
     wanted = [*required, *keep]
+    top, sideways = spread_headers(rows, merged) if merged else (rows[:HEADER_SCAN_ROWS], set())
     best_row, best_hits = None, 0
-    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        hits = len({c for c in (_canonical(v, required, synonyms) for v in row) if c})
+    for r, row in enumerate(top):
+        hits = len({c for c in (_canonical(v, required, synonyms, required) for v in row) if c})
         if hits > best_hits:
             best_row, best_hits = r, hits
         if hits == len(set(required)):
             break
     if best_row is None:
         return MissingColumns(tuple(required), None)
-    header = rows[best_row]
     found: dict[str, int] = {}
     extras: dict[str, int] = {}
-    for c, value in enumerate(header):
-        name = _canonical(value, wanted, synonyms)
+    copies: set[int] = set()
+    for c, value in enumerate(top[best_row]):
+        if (best_row, c) in sideways:
+            copies.add(c)
+        name = _canonical(value, wanted, synonyms, required)
         if name is not None and name not in found:
             found[name] = c
         elif not is_blank(value):
@@ -102,19 +175,57 @@ def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str,
     missing = tuple(name for name in required if name not in found)
     if missing:
         return MissingColumns(missing, best_row + 1)
-    columns = {**found, **extras}
+    return Header(best_row, found, extras, frozenset(copies))
+
+
+def data_rows(rows: Sequence[Sequence[Any]], header: Header) -> dict[int, list[Any]]:
+    """Excel row number → the values of the header's columns (in `all_columns` order), for
+    every row below the header that has a value in one of them."""
+    columns = header.all_columns
     data: dict[int, list[Any]] = {}
-    for r in range(best_row + 1, len(rows)):
+    for r in range(header.row + 1, len(rows)):
         row = rows[r]
         values = [row[c] if c < len(row) else None for c in columns.values()]
         values = [None if (isinstance(v, str) and v == "") else v for v in values]
         if all(is_blank(v) for v in values):
             continue
         data[r + 1] = values
-    frame = pd.DataFrame.from_dict(data, orient="index", columns=list(columns), dtype=object)
+    return data
+
+
+def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str, sheet: str,
+           synonyms: Mapping[str, str] | None = None,
+           keep: Sequence[str] = (), merged: Sequence[Merge] = ()) -> Table | MissingColumns:
+    """Find the header row (the first of the top rows that holds the most required headers)
+    and return the data rows below it. `keep` lists optional headers also recognised by name
+    (e.g. the member columns of 民主测评); `merged` the sheet's merged ranges (0-based)."""
+    header = find_header(rows, required, synonyms=synonyms, keep=keep, merged=merged)
+    if isinstance(header, MissingColumns):
+        return header
+    data = data_rows(rows, header)
+    columns = header.all_columns
+    names = list(columns)
+    # A column under the sideways part of a merged header is kept only when it holds data.
+    drop = {i for i, (name, c) in enumerate(columns.items())
+            if c in header.copies and name in header.extras
+            and all(is_blank(values[i]) for values in data.values())}
+    if drop:
+        names = [n for i, n in enumerate(names) if i not in drop]
+        data = {r: [v for i, v in enumerate(values) if i not in drop] for r, values in data.items()}
+        columns = {n: columns[n] for n in names}
+    frame = pd.DataFrame.from_dict(data, orient="index", columns=names, dtype=object)
     if frame.empty:
-        frame = pd.DataFrame(columns=list(columns), dtype=object)
+        frame = pd.DataFrame(columns=names, dtype=object)
     frame.index.name = "行"
     return Table(file=file, sheet=sheet, frame=frame,
                  letters={name: col_letter(c) for name, c in columns.items()},
-                 header_row=best_row + 1, extra_columns=list(extras))
+                 header_row=header.row + 1,
+                 extra_columns=[n for n in names if n in header.extras], raw=rows)
+
+
+def locate_sheet(sheet: RawSheet, required: Sequence[str], *, file: str,
+                 synonyms: Mapping[str, str] | None = None,
+                 keep: Sequence[str] = ()) -> Table | MissingColumns:
+    """locate() on a RawSheet, with its merged ranges."""
+    return locate(sheet.rows, required, file=file, sheet=sheet.name, synonyms=synonyms,
+                  keep=keep, merged=sheet.merged)
