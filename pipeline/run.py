@@ -13,7 +13,7 @@ from typing import Callable
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.excel.read import RawSheet
-from pipeline.excel.table import MissingColumns, Table, col_letter, locate
+from pipeline.excel.table import MissingColumns, Table, col_letter, locate_sheet
 from pipeline.inbox import Intake, scan
 from pipeline.issues import Issue, issue, sort_key
 from pipeline.model import BranchInput, InputFile, Report, SheetCount, SheetSource
@@ -34,7 +34,7 @@ class Outcome:
 
 def _locate_sheet(branch: str, f: InputFile, raw: RawSheet) -> Table | Issue:
     spec = C.SHEETS[raw.name]
-    located = locate(raw.rows, spec.headers, file=f.name, sheet=raw.name)
+    located = locate_sheet(raw, spec.headers, file=f.name)
     if isinstance(located, MissingColumns):
         missing = "、".join(located.missing)
         where = f"第 {located.header_row} 行" if located.header_row else "前 30 行"
@@ -85,9 +85,18 @@ def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[B
             else:
                 tables[C.TALLY] = located
                 sources[C.TALLY] = SheetSource(f.name, f.saved)
-        if not received:
+        blank = intake.unfilled.get(name, {})
+        if not received and not blank:
             issues.append(issue("R-F3", "warning", f"{name}尚未报送任何表格", branch=name,
                                 file="", expected="报送本支部的表格"))
+        else:
+            files = sorted({f.name for f, _ in [*received.values(), *blank.values()]})
+            for sheet in order:
+                if sheet in C.SHEETS and sheet not in received and sheet not in blank:
+                    issues.append(issue(
+                        "R-F3", "warning",
+                        f"报送的文件中都没有“{sheet}”工作表（可能被删除或改名），请用原表格补报",
+                        branch=name, file="、".join(files), sheet=sheet, expected=sheet))
         members = roster.general_committee() if general else roster.of_branch(name)
         if not general and C.ROSTER in tables:
             own, problems = members_from_table(tables[C.ROSTER], name, campaign.year)
@@ -114,7 +123,7 @@ def _accounting(intake: Intake, branches: list[BranchInput], issues: list[Issue]
         raw = intake.raw_sheet(loser, sheet)
         if raw is None or sheet not in C.SHEETS:
             continue
-        located = locate(raw.rows, C.SHEETS[sheet].headers, file=loser.name, sheet=sheet)
+        located = locate_sheet(raw, C.SHEETS[sheet].headers, file=loser.name)
         rows = located.rows if isinstance(located, Table) else 0
         counts.append(SheetCount(loser.name, sheet, loser.branch, read=rows, superseded=rows))
     counts.sort(key=lambda c: (c.branch, c.file, c.sheet))
@@ -124,7 +133,11 @@ def _accounting(intake: Intake, branches: list[BranchInput], issues: list[Issue]
 def validate(inbox: Path, campaign: Campaign, roster: Roster,
              progress: Progress | None = None) -> Outcome:
     """Read the whole inbox and run every rule; never raises on bad input files."""
-    intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=progress)
+    def step(f: InputFile) -> None:
+        if progress is not None:
+            progress(f"读取 {f.name}")
+
+    intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=step)
     branches, issues = assemble(intake, roster, campaign)
     issues = [*intake.issues, *issues]
     for b in branches:
