@@ -143,13 +143,14 @@ def validate_cmd(inbox: Path, config_path: Path, roster_path: Path | None,
               help="备案工作簿文件名（.xlsx），或保存它的文件夹")
 def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_path: Path) -> None:
     """校验并汇总收件箱，生成备案工作簿（有错误时仍生成，退出码为 1）。"""
-    from pipeline.aggregate import aggregate
+    from pipeline.aggregate import aggregate, first_sent
     from pipeline.excel.filing import write_filing
     from pipeline.render import print_summary
 
     campaign, outcome = _run_validation(inbox, config_path, roster_path)
     target = _output_file(out_path, campaign.filing_name, inbox)
-    filing = aggregate(outcome.branches, outcome.report.issues, campaign)
+    first = first_sent(outcome.intake) if outcome.intake else None
+    filing = aggregate(outcome.branches, outcome.report.issues, campaign, first=first)
     _write(lambda: write_filing(filing, outcome.report, campaign, target), target)
     print_summary(outcome, campaign)
     state = "通过校验" if outcome.report.ok else "未通过校验（备案工作簿已生成，汇总表已标明）"
@@ -166,12 +167,13 @@ def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_pa
 def status(inbox: Path, config_path: Path, roster_path: Path | None,
            as_of: dt.datetime | None) -> None:
     """各支部各阶段的报送情况：已收到、未报送、逾期，以及需要催报的名单。"""
-    from pipeline.aggregate import stage_status
+    from pipeline.aggregate import first_sent, stage_status
     from pipeline.render import print_status
 
     campaign, outcome = _run_validation(inbox, config_path, roster_path)
     day = as_of.date() if as_of else dt.date.today()
-    table = stage_status(outcome.branches, campaign, day)
+    first = first_sent(outcome.intake) if outcome.intake else None
+    table = stage_status(outcome.branches, campaign, day, first=first)
     print_status(table, campaign, day)
 
 

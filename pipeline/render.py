@@ -86,7 +86,8 @@ def print_status(status: pd.DataFrame, campaign: Campaign, as_of: dt.date) -> No
 
 
 def _owes(value: str) -> bool:
-    return "未" in value or "逾期" in value or "缺" in value
+    """Still owed: 未报送 / 逾期未报送 (a late sheet that has arrived is not chased)."""
+    return "未报送" in value
 
 
 def _colour(value: str) -> str:
