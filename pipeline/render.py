@@ -20,7 +20,11 @@ SHOWN_MESSAGES = 15
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # Redirected output (a file, a pipe, a test) gets a width where Chinese tables fit.
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, width=160)
+    return console
 
 
 def print_summary(outcome: "Outcome", campaign: Campaign) -> None:
@@ -78,16 +82,16 @@ def print_status(status: pd.DataFrame, campaign: Campaign, as_of: dt.date) -> No
             name = str(row["支部"]) if "支部" in status.columns else str(branch)
             chase.append(f"{name}：{'、'.join(owed)}")
     if chase:
-        console.print("需要催报：", markup=False)
+        console.print("需要催报（已过截止日期仍未报送）：", markup=False)
         for line in chase:
             console.print(f"  {line}", markup=False)
     else:
-        console.print("各支部均已按时报送。")
+        console.print("目前没有逾期未报送的表格。")
 
 
 def _owes(value: str) -> bool:
-    """Still owed: 未报送 / 逾期未报送 (a late sheet that has arrived is not chased)."""
-    return "未报送" in value
+    """Overdue and not received (a late sheet that has arrived is not chased; 未报送 is not due)."""
+    return value == "逾期未报送"
 
 
 def _colour(value: str) -> str:
