@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 from builders import write_xlsx
+from office import page_sizes, pdf_text, require_office, to_pdf
 from test_templates import ROSTER_HEADER, ROSTER_ROWS
 
 from pipeline import contract as C
@@ -19,57 +16,17 @@ from pipeline.excel.templates import write_templates
 from pipeline.people import load_roster
 
 pytestmark = pytest.mark.slow
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-PDFTOTEXT = shutil.which("pdftotext")
-PDFINFO = shutil.which("pdfinfo")
-TIMEOUT = 240
-
-
-def _skip_reason() -> str | None:
-    if not SOFFICE:
-        return "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
-    if not PDFTOTEXT or not PDFINFO:
-        return "pdftotext/pdfinfo are not installed: apt-get install poppler-utils"
-    return None
 
 
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory: pytest.TempPathFactory, campaign: Campaign) -> dict[str, Path]:
-    reason = _skip_reason()
-    if reason:
-        print(f"skipping PDF checks: {reason}")
-        pytest.skip(reason)
-    assert SOFFICE is not None
+    require_office()
     base = tmp_path_factory.mktemp("pdf")
     roster = load_roster(write_xlsx(base / "roster.xlsx",
                                     {"Sheet": [ROSTER_HEADER, *ROSTER_ROWS]}), campaign)
     paths = write_templates(campaign, roster, base / "xlsx")
-    # A throw-away profile per run: parallel LibreOffice instances must not share one.
-    profile = Path("/tmp") / f"orglife-lo-{uuid.uuid4().hex}"
-    try:
-        subprocess.run(
-            [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", str(base / "pdf"), *map(str, paths)],
-            check=True, timeout=TIMEOUT, capture_output=True)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    to_pdf(paths, base / "pdf")
     return {p.stem: base / "pdf" / f"{p.stem}.pdf" for p in paths}
-
-
-def pdf_text(pdf: Path) -> str:
-    """The PDF's text without whitespace (pdftotext splits lines and columns)."""
-    assert PDFTOTEXT is not None
-    out = subprocess.run([PDFTOTEXT, str(pdf), "-"], check=True, capture_output=True,
-                         timeout=60).stdout.decode("utf-8")
-    return re.sub(r"\s+", "", out)
-
-
-def page_sizes(pdf: Path) -> list[tuple[float, float]]:
-    assert PDFINFO is not None
-    out = subprocess.run([PDFINFO, "-f", "1", "-l", "999", str(pdf)], check=True,
-                         capture_output=True, timeout=60).stdout.decode("utf-8")
-    return [(float(w), float(h)) for w, h in
-            re.findall(r"Page\s+\d+\s+size:\s+([\d.]+)\s+x\s+([\d.]+)", out)]
 
 
 def test_every_template_converts(pdfs: dict[str, Path]) -> None:
