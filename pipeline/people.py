@@ -145,15 +145,15 @@ def members_from_table(table: Table, branch: str | None,
     members: list[Member] = []
     problems: list[Issue] = []
     f = table.frame
-    where = dict(file=table.file, sheet=table.sheet)
 
     def bad(rule: str, row: int, col: str, found: Any, expected: str, msg: str,
             dropped: bool = False) -> None:
         problems.append(issue(rule, "error", msg, branch=branch or "", cell=table.cell(row, col),
-                              found=found, expected=expected, dropped=dropped, **where))
+                              found=found, expected=expected, dropped=dropped, file=table.file,
+                              sheet=table.sheet))
 
-    for row, rec in f.iterrows():
-        r = int(row)  # type: ignore[arg-type]
+    # to_dict, not iterrows: one Series per row was half of the rules' time (measured).
+    for r, rec in zip(f.index.tolist(), f.to_dict("records")):
         name = clean_name(rec["姓名"])
         if not name:
             bad("R-P1", r, "姓名", "", "党员姓名", "姓名为空，该行未计入名册", dropped=True)
@@ -203,7 +203,6 @@ def members_from_table(table: Table, branch: str | None,
 def check_names_and_groups(members: Sequence[Member], table: Table, campaign: Campaign,
                            rows: Sequence[int]) -> Iterator[Issue]:
     """R-P1 unique names inside a branch; R-P4 each member in one of the branch's N groups."""
-    where = dict(file=table.file, sheet=table.sheet)
     seen: dict[tuple[str, str], int] = {}
     for m, row in zip(members, rows):
         key = (m.branch, m.name)
@@ -212,7 +211,7 @@ def check_names_and_groups(members: Sequence[Member], table: Table, campaign: Ca
                         f"{m.branch}有两名党员都叫“{m.name}”（另见第 {seen[key]} 行），"
                         f"请写成 {m.name}(2) 加以区分", branch=m.branch,
                         cell=table.cell(row, "姓名"), found=m.name,
-                        expected="支部内唯一的姓名", **where)
+                        expected="支部内唯一的姓名", file=table.file, sheet=table.sheet)
         else:
             seen[key] = row
     by_branch: dict[str, list[tuple[Member, int]]] = defaultdict(list)
@@ -224,7 +223,7 @@ def check_names_and_groups(members: Sequence[Member], table: Table, campaign: Ca
             if not m.group:
                 yield issue("R-P4", "error", f"{m.name} 没有填写党小组，每名党员应属于一个党小组",
                             branch=branch, cell=table.cell(row, "党小组"), found="",
-                            expected="党小组名称", **where)
+                            expected="党小组名称", file=table.file, sheet=table.sheet)
         groups = Counter(m.group for m, _ in items if m.group)
         if groups and len(groups) != n:
             first = items[0][1]
@@ -232,7 +231,7 @@ def check_names_and_groups(members: Sequence[Member], table: Table, campaign: Ca
             yield issue("R-P4", "error",
                         f"{branch}有 {len(groups)} 个党小组（{listed}），按配置应为 {n} 个",
                         branch=branch, cell=table.cell(first, "党小组"), found=listed,
-                        expected=f"{n} 个党小组", **where)
+                        expected=f"{n} 个党小组", file=table.file, sheet=table.sheet)
 
 
 def load_roster(path: Path, campaign: Campaign) -> Roster:
@@ -255,7 +254,7 @@ def load_roster(path: Path, campaign: Campaign) -> Roster:
             f"党员名册缺少列：{'、'.join(table.missing)}（应有 {'、'.join(C.ROSTER_COLUMNS)}）",
             file=name, sheet=sheet.name, found="", expected="、".join(C.ROSTER_COLUMNS))])
     members, problems = members_from_table(table, None)
-    kept_rows = [int(r) for r, rec in table.frame.iterrows()  # type: ignore[arg-type]
+    kept_rows = [r for r, rec in zip(table.frame.index.tolist(), table.frame.to_dict("records"))
                  if clean_name(rec["姓名"]) and clean_text(rec.get("所在支部"))]
     problems += list(check_names_and_groups(members, table, campaign, kept_rows))
     if problems:
