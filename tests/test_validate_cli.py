@@ -130,3 +130,21 @@ def test_exit_2_on_missing_inbox(tmp_path: Path):
 def test_exit_2_on_unknown_option():
     result = CliRunner().invoke(main, ["validate", "--bogus"])
     assert result.exit_code == 2
+
+
+def test_validate_report_workbook_has_issues_and_row_accounting(tmp_path: Path):
+    target = tmp_path / "报告" / "校验报告.xlsx"
+    result = run("validate", str(INBOX), "--report", str(target))
+    assert result.exit_code == 0
+    assert f"校验报告：{target}" in result.stdout
+    wb = openpyxl.load_workbook(target)
+    assert {"校验问题", "行数核对"} <= set(wb.sheetnames)
+    values = list(wb["校验问题"].iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(values) if r and r[0] == "级别")
+    header = values[head]
+    assert {"级别", "规则", "文件", "工作表", "单元格", "说明"} <= set(header)
+    found = [dict(zip(header, r, strict=False)) for r in values[head + 1:] if any(r)]
+    assert sorted(r["规则"] for r in found) == ["R-B4", "R-T1", "R-T4"]
+    late = next(r for r in found if r["规则"] == "R-T4")
+    assert (late["级别"], late["文件"], late["工作表"], late["单元格"]) == (
+        "警告", "第二支部.xls", "谈心谈话", "C50")
