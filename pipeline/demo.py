@@ -11,6 +11,18 @@ The inbox is filled the way branches fill and send their workbooks: one branch s
 by LibreOffice/WPS, one rearranged columns (and added a 备注 column), one sent its file twice
 (the second corrects a grade), and two process slips that are warnings, not errors: a talk
 after the talks deadline and a missing 必谈 pair.
+
+Branches send in stages, as the seed's timeline asks: the final files (saved in April) lie at
+the top of the inbox; the earlier sends lie in dated subfolders, as the office saves each day's
+e-mail attachments (`inbox/2017-03-20/第一支部.xlsx`, the folder named by the Beijing date the
+workbook was saved). An earlier send is the same scenario with fewer sheets filled in (the
+others untouched template) and only what had happened by then (pipeline.fill.as_sent):
+  1. 谈心谈话 by 3/20;  2. + 问题清单 between 3/22 and 3/24;
+  3. + 民主测评, 会议情况 and the attendance in 党员名册 on the evening of the 3/31 meeting
+     (the 党总支: + 会议情况 after its 总支委员会 on 3/30);
+  4. the final file: + 组织评定 and 整改清单, by 4/14.
+第四支部 is a little late: its 问题清单 first arrives with its 3/31 send (after 3/24), so
+`orglife status --as-of 2017-03-25` has it to chase and the filing shows 问题清单 逾期报送.
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ import hashlib
 import io
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -42,8 +55,10 @@ from pipeline.fill import (
     Plan,
     Scenario,
     add_late_talk,
+    as_sent,
     drop_talks_between,
     fill_workbook,
+    local_day,
     make_scenario,
     with_grade,
 )
@@ -147,7 +162,7 @@ def synthetic_roster(campaign: Campaign, branches: int, seed: int,
                                groups=campaign.groups_per_branch)
         if b < 5:
             extra = C.GENERAL_SECRETARY if b == 0 else C.GENERAL_MEMBER
-            group = [dataclasses.replace(m, roles=m.roles + (extra,)) if m.secretary else m
+            group = [dataclasses.replace(m, roles=(*m.roles, extra)) if m.secretary else m
                      for m in group]
         members += group
     return members
@@ -165,6 +180,44 @@ SAVED = {  # docProps modified of each file sent (UTC as stored by Excel)
     "第四支部": dt.datetime(2017, 4, 14, 3, 15),
     C.GENERAL_BRANCH: dt.datetime(2017, 4, 14, 8, 0),
 }
+
+
+@dataclass(frozen=True)
+class Send:
+    """An earlier e-mail of a branch: when its workbook was saved and which sheets it had
+    filled in by then (the others still untouched template)."""
+
+    saved: dt.datetime  # docProps modified (UTC as stored by Excel); the file's mtime too
+    sheets: tuple[str, ...]
+
+    @property
+    def folder(self) -> str:
+        """The inbox subfolder the office saved it in: the (Beijing) date, 2017-03-20."""
+        return local_day(self.saved).isoformat()
+
+
+TALKS_SENT = (C.TALKS,)
+PROBLEMS_SENT = (C.TALKS, C.PROBLEMS)
+MEETING_SENT = (C.ROSTER, C.TALKS, C.PROBLEMS, C.BALLOTS, C.MEETINGS)  # after the 3/31 meeting
+GENERAL_MEETINGS_SENT = (C.TALKS, C.PROBLEMS, C.MEETINGS)  # after the 总支委员会 (3/30)
+EARLIER_SENDS: dict[str, tuple[Send, ...]] = {  # before the final files of SAVED (Beijing = +8h)
+    "第一支部": (Send(dt.datetime(2017, 3, 20, 7, 40), TALKS_SENT),  # 3/20 15:40
+                 Send(dt.datetime(2017, 3, 23, 8, 15), PROBLEMS_SENT),  # 3/23 16:15
+                 Send(dt.datetime(2017, 3, 31, 12, 30), MEETING_SENT)),  # 3/31 20:30
+    "第二支部": (Send(dt.datetime(2017, 3, 20, 9, 10), TALKS_SENT),  # 3/20 17:10
+                 Send(dt.datetime(2017, 3, 24, 6, 45), PROBLEMS_SENT),  # + the late talk of 3/22
+                 Send(dt.datetime(2017, 3, 31, 13, 5), MEETING_SENT)),  # 3/31 21:05
+    "第三支部": (Send(dt.datetime(2017, 3, 20, 2, 50), TALKS_SENT),  # 3/20 10:50
+                 Send(dt.datetime(2017, 3, 22, 3, 20), PROBLEMS_SENT),  # 3/22 11:20
+                 Send(dt.datetime(2017, 3, 31, 11, 45), MEETING_SENT)),  # 3/31 19:45
+    "第四支部": (Send(dt.datetime(2017, 3, 20, 10, 0), TALKS_SENT),  # 3/20 18:00
+                 Send(dt.datetime(2017, 3, 31, 14, 10), MEETING_SENT)),  # 问题清单 late: 3/31 22:10
+    C.GENERAL_BRANCH: (Send(dt.datetime(2017, 3, 20, 8, 30), TALKS_SENT),  # 3/20 16:30
+                       Send(dt.datetime(2017, 3, 24, 7, 30), PROBLEMS_SENT),  # 3/24 15:30
+                       Send(dt.datetime(2017, 3, 30, 10, 0), GENERAL_MEETINGS_SENT)),  # 3/30 18:00
+}
+LATE_BRANCH = "第四支部"  # its 问题清单 first arrives on 3/31, after the 3/24 deadline
+DATED_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 XLS_BRANCH = "第二支部"
 REORDERED_BRANCH = "第四支部"
 TWICE_BRANCH = "第三支部"
@@ -297,7 +350,9 @@ def _default_builder() -> Builder:
 class DemoResult:
     roster: Path
     files: list[Path] = field(default_factory=list)
-    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    scenarios: dict[str, Scenario] = field(default_factory=dict)  # the final files, by stem
+    # the earlier sends, by path relative to the inbox (2017-03-20/第一支部.xlsx)
+    sends: dict[str, Scenario] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -368,11 +423,32 @@ def generate(campaign: Campaign, seed: int = DEFAULT_SEED, *, roster_path: Path 
                 result.files.append(target)
                 continue
         result.files.append(_write(inbox / f"{stem}.xlsx", data, scenario.saved))
-    keep = set(result.files)
-    for stale in sorted(inbox.iterdir()):
-        if stale.suffix.lower() in (".xlsx", ".xls", ".ods") and stale not in keep:
-            stale.unlink()
+    for branch, sends in EARLIER_SENDS.items():
+        final = result.scenarios[f"{TWICE_BRANCH}{CORRECTED_SUFFIX}" if branch == TWICE_BRANCH
+                                 else branch]
+        order = COLUMN_ORDER if branch == REORDERED_BRANCH else None
+        for send in sends:
+            scenario = as_sent(final, send.saved)
+            data = fill_workbook(templates[branch], scenario, order, sheets=send.sheets)
+            name = f"{send.folder}/{branch}.xlsx"
+            result.sends[name] = scenario
+            result.files.append(_write(inbox / name, data, send.saved))
+    _remove_stale(inbox, set(result.files))
     return result
+
+
+def _remove_stale(inbox: Path, keep: set[Path]) -> None:
+    """Workbooks of an earlier generation: at the top of the inbox and in its dated folders."""
+    spreadsheet = (".xlsx", ".xls", ".ods")
+    for path in sorted(inbox.iterdir()):
+        if path.is_dir() and DATED_FOLDER.fullmatch(path.name):
+            for stale in sorted(path.iterdir()):
+                if stale.suffix.lower() in spreadsheet and stale not in keep:
+                    stale.unlink()
+            if not any(path.iterdir()):
+                path.rmdir()
+        elif path.suffix.lower() in spreadsheet and path not in keep:
+            path.unlink()
 
 
 # --- the .xls, through LibreOffice -----------------------------------------------------------

@@ -6,6 +6,11 @@ Used by the demo inbox (pipeline.demo) and the district-scale benchmark:
     scenario = make_scenario(campaign, roster, branch, random.Random(f"{seed}/{branch}"))
     data = fill_workbook(template, scenario)                       # bytes of the filled .xlsx
 
+An earlier, partial send of the same campaign (a branch e-mails its workbook in stages):
+
+    early = as_sent(scenario, dt.datetime(2017, 3, 20, 8, 0))       # what had happened by then
+    data = fill_workbook(template, early, sheets=(C.TALKS,))       # only 谈心谈话 filled in
+
 Filling locates every header by its text (any column order, below any title rows), writes
 dates as real date cells and text as text, and saves with fixed zip times and the scenario's
 own saved time in docProps/core.xml, so the same inputs always give the same bytes.
@@ -19,7 +24,7 @@ import io
 import random
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,6 +44,7 @@ from pipeline.normalize import clean_name, is_blank
 from pipeline.people import Member, Roster, evaluated_in_order
 
 DATE_FORMAT = "yyyy/m/d"
+LOCAL_OFFSET = dt.timedelta(hours=8)  # saved times are UTC; the campaign's dates are Beijing dates
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # what Excel itself writes into its zip entries
 NOTE = "备注"  # optional extra column a branch may add to 谈心谈话
 
@@ -527,36 +533,68 @@ def with_grade(scenario: Scenario, name: str, grade: str) -> Scenario:
     return replace(scenario, gradings=gradings)
 
 
+def local_day(saved: dt.datetime) -> dt.date:
+    """The Beijing date of a saved time (naive UTC, as docProps/core.xml stores it)."""
+    if saved.tzinfo is not None:
+        saved = saved.astimezone(dt.UTC).replace(tzinfo=None)
+    return (saved + LOCAL_OFFSET).date()
+
+
+def as_sent(scenario: Scenario, saved: dt.datetime) -> Scenario:
+    """The scenario as the branch had it in a workbook saved at `saved` (naive UTC): a copy
+    holding only the talks and meetings held by then (Beijing date) and no 补课 date still in the
+    future; everything else as in the final scenario. Which sheets an earlier send has filled
+    in at all is fill_workbook's `sheets`."""
+    day = local_day(saved)
+    absences = {name: replace(a, makeup=a.makeup if a.makeup and a.makeup <= day else None)
+                for name, a in scenario.absences.items()}
+    return replace(scenario, saved=saved, absences=absences,
+                   talks=[t for t in scenario.talks if t.date <= day],
+                   meetings=[m for m in scenario.meetings if m.date <= day])
+
+
 # --- filling ----------------------------------------------------------------------------------
 
 
 def fill_workbook(template: bytes, scenario: Scenario,
-                  column_order: Mapping[str, Sequence[str]] | None = None) -> bytes:
+                  column_order: Mapping[str, Sequence[str]] | None = None, *,
+                  sheets: Collection[str] | None = None) -> bytes:
     """Template bytes + scenario → filled workbook bytes (deterministic).
 
     `column_order` maps a sheet to the header order a branch rearranged it into (headers not
-    in the template, e.g. 备注, are added as new columns)."""
+    in the template, e.g. 备注, are added as new columns). `sheets` names the contract sheets
+    to fill (党员名册 = the attendance at the 民主评议); the others stay as the template has
+    them, as in an earlier send of a branch that fills its workbook in stages. None: all."""
     wb = openpyxl.load_workbook(io.BytesIO(template))
     for sheet, order in (column_order or {}).items():
         reorder_columns(_sheet(wb, sheet), order)
-    if not scenario.general:
+
+    def wanted(sheet: str) -> bool:
+        return sheets is None or sheet in sheets
+
+    if not scenario.general and wanted(C.ROSTER):
         _fill_attendance(_sheet(wb, C.ROSTER), scenario)
-    _append(_sheet(wb, C.TALKS), ({
-        "谈话人": t.talker, "谈话对象": t.talkee, "日期": t.date, "形式": t.form,
-        "主要内容": t.content, NOTE: t.note or None} for t in scenario.talks))
-    _append(_sheet(wb, C.PROBLEMS), ({
-        "编号": p.code, "对象": p.target, "类别": p.category, "问题描述": p.description,
-        "来源": p.source} for p in scenario.problems))
-    if not scenario.general:
+    if wanted(C.TALKS):
+        _append(_sheet(wb, C.TALKS), ({
+            "谈话人": t.talker, "谈话对象": t.talkee, "日期": t.date, "形式": t.form,
+            "主要内容": t.content, NOTE: t.note or None} for t in scenario.talks))
+    if wanted(C.PROBLEMS):
+        _append(_sheet(wb, C.PROBLEMS), ({
+            "编号": p.code, "对象": p.target, "类别": p.category, "问题描述": p.description,
+            "来源": p.source} for p in scenario.problems))
+    if not scenario.general and wanted(C.BALLOTS):
         _fill_ballots(_sheet(wb, C.BALLOTS), scenario)
+    if not scenario.general and wanted(C.GRADING):
         _fill_grading(_sheet(wb, C.GRADING), scenario)
-    _append(_sheet(wb, C.RECTIFY), ({
-        "编号": r.code, "对应问题编号": r.problem, "对象": r.target, "整改事项": r.item,
-        "整改措施": r.measure, "责任人": r.owner, "完成时限": r.deadline, "完成情况": r.progress}
-        for r in scenario.rectifications))
-    _append(_sheet(wb, C.MEETINGS), ({
-        "类型": m.kind, "日期": m.date, "应到": m.expected, "实到": m.present}
-        for m in scenario.meetings))
+    if wanted(C.RECTIFY):
+        _append(_sheet(wb, C.RECTIFY), ({
+            "编号": r.code, "对应问题编号": r.problem, "对象": r.target, "整改事项": r.item,
+            "整改措施": r.measure, "责任人": r.owner, "完成时限": r.deadline,
+            "完成情况": r.progress} for r in scenario.rectifications))
+    if wanted(C.MEETINGS):
+        _append(_sheet(wb, C.MEETINGS), ({
+            "类型": m.kind, "日期": m.date, "应到": m.expected, "实到": m.present}
+            for m in scenario.meetings))
     wb.properties.modified = scenario.saved
     wb.properties.lastModifiedBy = scenario.author or scenario.branch
     return save_bytes(wb)
@@ -772,7 +810,7 @@ def _move_ranges(sqref: MultiCellRange, perm: Mapping[int, int], header_row: int
                                                                            rng.max_col + 1))
     for (low, high), found in cols.items():
         run: list[int] = []
-        for c in sorted(found) + [0]:
+        for c in [*sorted(found), 0]:
             if run and c != run[-1] + 1:
                 kept.append(CellRange(min_col=run[0], max_col=run[-1], min_row=low,
                                       max_row=high))

@@ -19,8 +19,11 @@ from pipeline import contract as C
 from pipeline.demo import (
     CORRECTED_SUFFIX,
     DEMO_BRANCHES,
+    EARLIER_SENDS,
+    LATE_BRANCH,
     MISTYPED_GRADE,
     SAME_NAME,
+    SAVED,
     TWICE_BRANCH,
     XLS_BRANCH,
     demo_members,
@@ -30,7 +33,15 @@ from pipeline.demo import (
 from pipeline.excel.read import read_bytes, read_path
 from pipeline.excel.table import MissingColumns, locate
 from pipeline.excel.templates import build_workbook
-from pipeline.fill import Scenario, fill_workbook, make_scenario, reorder_columns
+from pipeline.fill import (
+    Scenario,
+    as_sent,
+    fill_workbook,
+    local_day,
+    make_scenario,
+    reorder_columns,
+)
+from pipeline.inbox import filled, prefill
 from pipeline.normalize import is_blank
 from pipeline.people import Roster, evaluated_in_order, load_roster
 
@@ -163,7 +174,7 @@ def test_reordered_branch_keeps_its_columns_where_it_put_them():
 
 def test_absentees_are_marked_in_the_branch_rosters():
     absent: list[tuple[str, str, object]] = []
-    for path in sorted(SHIPPED_INBOX.iterdir()):
+    for path in sorted(p for p in SHIPPED_INBOX.iterdir() if p.is_file()):
         if path.stem == TWICE_BRANCH or meta_branch(path) == C.GENERAL_BRANCH:
             continue
         f = table(path, C.ROSTER).frame
@@ -175,14 +186,147 @@ def test_absentees_are_marked_in_the_branch_rosters():
     assert len(made_up) == 1
 
 
+def hashes(files: list[Path], inbox: Path) -> dict[str, str]:
+    """Path relative to the inbox (2017-03-20/第一支部.xlsx) → SHA-256."""
+    return {p.relative_to(inbox).as_posix(): sha(p) for p in files}
+
+
 def test_generation_is_deterministic(campaign, generated, tmp_path):
     again = generate(campaign, roster_path=tmp_path / "roster.xlsx", inbox=tmp_path / "inbox",
                      xls=False)
-    first = {p.name: sha(p) for p in generated.files}
-    second = {p.name: sha(p) for p in again.files}
+    first = hashes(generated.files, generated.roster.parent / "inbox")
+    second = hashes(again.files, tmp_path / "inbox")
     assert first == second
-    assert all(p.suffix == ".xlsx" for p in again.files) and len(first) == 6
+    earlier = sum(len(sends) for sends in EARLIER_SENDS.values())
+    assert all(p.suffix == ".xlsx" for p in again.files) and len(first) == 6 + earlier == 20
     assert sha(generated.roster) == sha(again.roster)
+    for p in again.files:  # the file's time is its saved time
+        assert dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ") == saved_time(p)
+
+
+def test_shipped_inbox_is_the_generated_one(generated):
+    """Every shipped .xlsx, earlier sends included, is what `make demo` writes (the .xls is
+    LibreOffice's and not byte-stable)."""
+    made = hashes(generated.files, generated.roster.parent / "inbox")
+    del made[f"{XLS_BRANCH}.xlsx"]  # shipped as 第二支部.xls
+    shipped = {p.relative_to(SHIPPED_INBOX).as_posix(): sha(p)
+               for p in SHIPPED_INBOX.rglob("*.xlsx")}
+    assert shipped == made
+
+
+# --- staged sends: earlier files in dated folders ------------------------------------------------
+
+STAGE_DEADLINE = {C.TALKS: "talks", C.PROBLEMS: "problems", C.BALLOTS: "member_meeting",
+                  C.MEETINGS: "member_meeting", C.GRADING: "grading", C.RECTIFY: "rectification"}
+
+
+def earlier_files() -> list[Path]:
+    return sorted(p for p in SHIPPED_INBOX.glob("*/*") if p.is_file())
+
+
+def filled_sheets(path: Path, campaign) -> set[str]:
+    book = read_path(path)
+    template = prefill(campaign)
+    return {name for name, sheet in book.sheets.items()
+            if name in C.SHEETS and filled(sheet, name, template)}
+
+
+def test_earlier_sends_lie_in_folders_named_by_their_saved_date():
+    expected = {f"{send.folder}/{branch}.xlsx": send for branch, sends in EARLIER_SENDS.items()
+                for send in sends}
+    found = {p.relative_to(SHIPPED_INBOX).as_posix(): p for p in earlier_files()}
+    assert set(found) == set(expected)
+    assert {p.parent.name for p in found.values()} == {
+        "2017-03-20", "2017-03-22", "2017-03-23", "2017-03-24", "2017-03-30", "2017-03-31"}
+    for name, path in found.items():
+        send = expected[name]
+        assert meta_branch(path) == path.stem
+        assert saved_time(path) == f"{send.saved:%Y-%m-%dT%H:%M:%SZ}"
+        assert path.stat().st_mtime == send.saved.replace(tzinfo=dt.UTC).timestamp()
+        assert local_day(send.saved).isoformat() == path.parent.name
+        final = SAVED[f"{path.stem}{CORRECTED_SUFFIX}" if path.stem == TWICE_BRANCH
+                      else path.stem]
+        assert send.saved < final  # the top-level file is the branch's last word
+
+
+def test_each_send_fills_its_stage_and_earlier_ones_on_time(campaign):
+    """Stage by stage: talks by 3/20, problems 3/22–3/24, ballots and meetings on 3/31, the
+    rest in the final file; only 第四支部 sends its 问题清单 late (with its 3/31 send)."""
+    first: dict[tuple[str, str], dt.date] = {}
+    for path in earlier_files():
+        sheets = filled_sheets(path, campaign)
+        send = next(s for s in EARLIER_SENDS[path.stem] if s.folder == path.parent.name)
+        assert sheets - {C.ROSTER} == set(send.sheets) - {C.ROSTER}, path
+        # attendance (党员名册) shows only where someone was absent: 出席 is the template's
+        assert (C.ROSTER in sheets) == (C.ROSTER in send.sheets and path.stem in (
+            "第一支部", TWICE_BRANCH, LATE_BRANCH)), path
+        for sheet in sheets - {C.ROSTER}:
+            day = local_day(send.saved)
+            first[(path.stem, sheet)] = min(first.get((path.stem, sheet), day), day)
+    late = {key for key, day in first.items()
+            if day > campaign.deadline(STAGE_DEADLINE[key[1]])}
+    assert late == {(LATE_BRANCH, C.PROBLEMS)}
+    for branch in [*BRANCHES, C.GENERAL_BRANCH]:
+        assert first[(branch, C.TALKS)] <= campaign.deadline("talks")
+        assert first[(branch, C.MEETINGS)] <= campaign.deadline("member_meeting")
+        if branch != LATE_BRANCH:
+            assert dt.date(2017, 3, 22) <= first[(branch, C.PROBLEMS)] <= dt.date(2017, 3, 24)
+        if branch != C.GENERAL_BRANCH:
+            assert first[(branch, C.BALLOTS)] == campaign.deadline("member_meeting")
+            assert (branch, C.GRADING) not in first and (branch, C.RECTIFY) not in first
+
+
+def records(path: Path, sheet: str) -> list[dict]:
+    keep = tuple(n for n in read_path(path).sheets[sheet].rows[1] if n) if \
+        sheet == C.BALLOTS else ()
+    return table(path, sheet, keep).frame.to_dict("records")
+
+
+def test_earlier_sends_are_subsets_of_the_final_file(generated, campaign):
+    """The sheets an earlier send carries hold the final file's rows, less what had not
+    happened yet (第二支部's late talk of 3/22 first comes with its 3/24 send)."""
+    inbox = generated.roster.parent / "inbox"
+    for path in earlier_files():
+        branch = path.stem
+        final = inbox / (f"{branch}{CORRECTED_SUFFIX}.xlsx" if branch == TWICE_BRANCH
+                         else f"{branch}.xlsx")
+        day = dt.date.fromisoformat(path.parent.name)
+        for sheet in filled_sheets(path, campaign) - {C.ROSTER}:
+            want = records(final, sheet)
+            if sheet == C.TALKS:
+                want = [r for r in want if r["日期"] <= day]
+            assert records(path, sheet) == want, (path, sheet)
+    late_talk = records(inbox / f"{XLS_BRANCH}.xlsx", C.TALKS)[-1]
+    assert late_talk["日期"] > campaign.deadline("talks")
+    before = records(SHIPPED_INBOX / "2017-03-20" / f"{XLS_BRANCH}.xlsx", C.TALKS)
+    after = records(SHIPPED_INBOX / "2017-03-24" / f"{XLS_BRANCH}.xlsx", C.TALKS)
+    assert late_talk not in before and after[-1] == late_talk
+
+
+def test_earlier_sends_keep_the_branch_layout_and_attendance():
+    for path in SHIPPED_INBOX.glob(f"*/{LATE_BRANCH}.xlsx"):  # 第四支部 rearranged 谈心谈话
+        assert read_path(path).sheets[C.TALKS].rows[1][:6] == [
+            "日期", "谈话人", "谈话对象", "形式", "主要内容", "备注"]
+    # attendance comes with the 3/31 send; a 补课 still to come is not there yet
+    meeting = table(SHIPPED_INBOX / "2017-03-31" / f"{TWICE_BRANCH}.xlsx", C.ROSTER).frame
+    final = table(SHIPPED_INBOX / f"{TWICE_BRANCH}{CORRECTED_SUFFIX}.xlsx", C.ROSTER).frame
+    absent = final[final["民主评议出席"] == C.ABSENT]
+    assert len(absent) == 1 and not is_blank(absent["补课日期"].iloc[0])
+    early = meeting.loc[absent.index]
+    assert list(early["民主评议出席"]) == [C.ABSENT] and is_blank(early["补课日期"].iloc[0])
+
+
+def test_as_sent_keeps_only_what_had_happened(generated, campaign):
+    s = generated.scenarios[XLS_BRANCH]
+    early = as_sent(s, dt.datetime(2017, 3, 20, 15, 59))  # 23:59 in Beijing
+    assert early.saved == dt.datetime(2017, 3, 20, 15, 59)
+    assert early.talks == [t for t in s.talks if t.date <= dt.date(2017, 3, 20)]
+    assert len(early.talks) == len(s.talks) - 1
+    assert local_day(dt.datetime(2017, 3, 20, 16, 0)) == dt.date(2017, 3, 21)
+    assert early.problems == s.problems and early.ballots == s.ballots
+    assert [m.kind for m in early.meetings] == ["集中学习"]
+    assert s.talks[-1].date > campaign.deadline("talks")  # the final scenario is untouched
 
 
 # --- the scenarios: a valid campaign apart from the deliberate slips -----------------------------
@@ -312,6 +456,19 @@ def test_fill_finds_headers_by_text_and_keeps_validations(roster, campaign):
             ws.data_validations.dataValidation)
         assert after[ws.title].sheet_state == ws.sheet_state
     assert after.properties.modified == s.saved
+
+
+def test_fill_only_the_named_sheets(roster, campaign):
+    branch = "第一支部"
+    template = build_workbook(campaign, roster, branch)
+    s = make_scenario(campaign, roster, branch, random.Random(3))
+    data = fill_workbook(template, s, sheets=(C.TALKS,))
+    book = read_bytes(data)
+    sent = {n for n, sheet in book.sheets.items()
+            if n in C.SHEETS and filled(sheet, n, prefill(campaign))}
+    assert sent == {C.TALKS}
+    assert len(table(data, C.TALKS).frame) == len(s.talks)
+    assert fill_workbook(template, s) == fill_workbook(template, s, sheets=None)
 
 
 def test_fill_writes_text_as_text_never_a_formula(roster, campaign):

@@ -54,7 +54,12 @@ def test_demo_row_accounting_balances():
     report = outcome_of(INBOX).report
     assert report.counts and all(c.balanced for c in report.counts)
     superseded = [c for c in report.counts if c.superseded]
-    assert {c.file for c in superseded} == {"第三支部.xlsx"}
+    # the earlier staged sends (dated folders) and 第三支部's first April file
+    earlier = {p.relative_to(INBOX).as_posix() for p in INBOX.glob("2017-*/*.xlsx")}
+    assert len(earlier) == 14
+    assert {c.file for c in superseded} == {"第三支部.xlsx", *earlier}
+    status = {f.name: f.status for f in report.files}
+    assert all(status[name] == "已被替代" for name in earlier)
 
 
 def test_injected_errors_are_reported_at_their_cells(inbox: Path):
@@ -108,11 +113,12 @@ def test_r_f3_missing_column_skips_only_that_sheet(inbox: Path):
 
 
 def test_r_f3_missing_sheet_and_branch_that_sent_nothing(inbox: Path):
-    (inbox / "第四支部.xlsx").unlink()
-    path = inbox / "第一支部.xlsx"
-    wb = openpyxl.load_workbook(path)
-    del wb["会议情况"]
-    wb.save(path)
+    for path in inbox.rglob("第四支部.xlsx"):  # the final file and the earlier sends
+        path.unlink()
+    for path in inbox.rglob("第一支部.xlsx"):
+        wb = openpyxl.load_workbook(path)
+        del wb["会议情况"]
+        wb.save(path)
     issues = outcome_of(inbox).report.issues
     nothing = [i for i in issues if i.rule == "R-F3" and i.branch == "第四支部"]
     assert nothing and "尚未报送" in nothing[0].message
