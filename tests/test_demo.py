@@ -243,7 +243,7 @@ def test_earlier_sends_lie_in_folders_named_by_their_saved_date():
         send = expected[name]
         assert meta_branch(path) == path.stem
         assert saved_time(path) == f"{send.saved:%Y-%m-%dT%H:%M:%SZ}"
-        assert path.stat().st_mtime == send.saved.replace(tzinfo=dt.UTC).timestamp()
+        # (file times are not asserted: a git checkout sets them to the checkout time)
         assert local_day(send.saved).isoformat() == path.parent.name
         final = SAVED[f"{path.stem}{CORRECTED_SUFFIX}" if path.stem == TWICE_BRANCH
                       else path.stem]
