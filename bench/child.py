@@ -1,0 +1,88 @@
+"""One measured workload, run in its own process by bench.measure:
+
+    python -m bench.child RESULT.json consolidate INBOX OUT.xlsx CONFIG ROSTER
+    python -m bench.child RESULT.json floor INBOX      # python-calamine → Python lists
+    python -m bench.child RESULT.json naive INBOX      # pandas.read_excel(engine="openpyxl")
+
+Whatever the workload does (consolidate exits 0 or 1 through sys.exit), RESULT.json gets the
+exit code, the process's own peak RSS (getrusage RUSAGE_SELF; RUSAGE_CHILDREN for any worker
+processes it started) and its inside wall time. Kept free of imports the workloads do not
+need, so the figures are the workload's own.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STARTED = time.perf_counter()
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """The workbooks of the inbox, sorted (the generated inbox is flat)."""
+    return sorted(p for p in inbox.iterdir() if p.suffix.lower() in (".xlsx", ".xls"))
+
+
+def consolidate(inbox: str, out: str, config: str, roster: str) -> dict[str, Any]:
+    """`python -m pipeline consolidate INBOX -o OUT --config CONFIG --roster ROSTER`."""
+    import runpy
+
+    sys.argv = ["pipeline", "consolidate", inbox, "-o", out, "--config", config,
+                "--roster", roster]
+    try:
+        runpy.run_module("pipeline", run_name="__main__", alter_sys=True)
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    return {"rc": code if isinstance(code, int) else (0 if code is None else 2)}
+
+
+def floor(inbox: str) -> dict[str, Any]:
+    """Every sheet of every file into Python lists, from the bytes (what no reader beats)."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    kept: list[dict[str, list[list[Any]]]] = []
+    cells = 0
+    for path in inbox_files(Path(inbox)):
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+        sheets = {name: wb.get_sheet_by_name(name).to_python() for name in wb.sheet_names}
+        cells += sum(len(row) for rows in sheets.values() for row in rows)
+        kept.append(sheets)
+    return {"rc": 0, "files": len(kept), "cells": cells}
+
+
+def naive(inbox: str) -> dict[str, Any]:
+    """The loop people write first: pandas.read_excel(engine="openpyxl") for every file."""
+    import pandas as pd
+
+    kept = [pd.read_excel(path, engine="openpyxl", sheet_name=None)
+            for path in inbox_files(Path(inbox))]
+    return {"rc": 0, "files": len(kept), "frames": sum(len(k) for k in kept)}
+
+
+WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {"consolidate": consolidate, "floor": floor, "naive": naive}
+
+
+def main() -> None:
+    result_path, kind, *args = sys.argv[1:]
+    try:
+        result = WORKLOADS[kind](*args)
+    except BaseException:  # report the failure; the parent decides what it means
+        result = {"rc": 3, "error": traceback.format_exc(limit=8)}
+    result["wall_inside_s"] = time.perf_counter() - STARTED
+    # Linux reports ru_maxrss in KiB.
+    result["self_maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["children_maxrss_kib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    Path(result_path).write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
