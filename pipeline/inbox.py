@@ -16,6 +16,14 @@ Decisions an office worker would expect, documented here because the spec is sil
   (say a corrected 党小组) does not count as sent. A sheet whose required headers cannot be
   found counts as sent when it holds any value, so that the rules report R-F3 against it
   rather than silently preferring an older copy.
+- A file in which no contract sheet holds anything typed (an untouched template sent back)
+  is not a send: status 未填写 and an R-F6 warning (template text is not data); it never
+  replaces a filled sheet, and its branch shows as not sent.
+- Macros are never run: a workbook with macros (and one whose formulas link to other
+  workbooks) is used with the values saved in it, and an R-F1 warning says so.
+- File names whose bytes are not UTF-8 (GBK names from a Windows zip tool) are shown decoded
+  as GB18030, so that reports and the filing can hold them; a file that is not a regular file
+  (a broken link, a pipe) is reported, never opened.
 - Newest = the workbook's own saved time (the file's modification time when the workbook
   records none); ties go to the later modification time, then the later name. All times are
   aware UTC.
@@ -23,9 +31,11 @@ Decisions an office worker would expect, documented here because the spec is sil
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +58,7 @@ UNPLACED = "无法识别"
 NOT_SPREADSHEET = "非表格文件"
 OTHER_CAMPAIGN = "其他活动"
 NOT_PROCESSED = "未处理"  # beyond limits.max_files
+UNFILLED = "未填写"  # only template pre-fill: not a send
 
 SPREADSHEET_SUFFIXES = frozenset({
     ".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods", ".ots", ".et", ".ett",
@@ -144,17 +155,21 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
         first = paths[limit].relative_to(inbox).as_posix()
         intake.issues.append(issue(
             "R-F1", "error",
-            f"收件箱中有 {len(paths)} 个文件，超过上限 {limit} 个（limits.max_files），"
+            f"收件箱中有 {len(paths)} 个文件，超过上限 {limit} 个"
+            f"（campaign.toml [limits] max_files），"
             f"只处理了按路径排序的前 {limit} 个；从 {first} 起的 {len(paths) - limit} 个文件未处理",
             file=first, found=str(len(paths)), expected=f"不超过 {limit} 个文件"))
     originals: dict[str, InputFile] = {}
     duplicates: list[tuple[InputFile, InputFile]] = []
     placed: list[tuple[InputFile, RawWorkbook]] = []
+    names: set[str] = set()
     for n, path in enumerate(paths):
-        f = _input_file(path, inbox, hashed=n < limit)
+        f = _input_file(path, inbox, hashed=n < limit, taken=names)
         intake.files.append(f)
         if n >= limit:
             f.status, f.note = NOT_PROCESSED, f"超过文件数上限 {limit}，未处理"
+        elif f.status:  # not a regular file, or not readable: reported by _input_file
+            _fail(f, intake.issues, UNREADABLE, "error", f.note, "能打开的 .xlsx/.xls/.ods 表格")
         elif f.sha256 in originals:
             duplicates.append((f, originals[f.sha256]))
         else:
@@ -168,6 +183,8 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
                 f.branch = branch
                 intake.books[f.name] = book
                 placed.append((f, book))
+            if book is not None and f.status != OTHER_CAMPAIGN:
+                _report_active_content(f, book, branch or "", intake.issues)
         if progress is not None:
             progress(f)
     _newest_wins(intake, placed, known, prefill(campaign))
@@ -175,18 +192,53 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
     return intake
 
 
-def _input_file(path: Path, inbox: Path, hashed: bool) -> InputFile:
-    st = path.stat()
-    digest = ""
-    if hashed:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
-        digest = h.hexdigest()
-    return InputFile(path=path, name=path.relative_to(inbox).as_posix(), sha256=digest,
-                     size=st.st_size,
-                     mtime=dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC))
+def display_name(path: Path, inbox: Path) -> str:
+    """The path inside the inbox as text a report can hold. A part whose bytes are not UTF-8
+    comes back from the OS with surrogate escapes (say a GBK name from a Windows zip tool): it
+    is decoded as GB18030, else its undecodable bytes become U+FFFD."""
+    parts = []
+    for part in path.relative_to(inbox).parts:
+        try:
+            part.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = os.fsencode(part)
+            try:
+                part = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                part = raw.decode("utf-8", "replace")
+        parts.append(part)
+    return "/".join(parts)
+
+
+def _input_file(path: Path, inbox: Path, hashed: bool, taken: set[str] | None = None) -> InputFile:
+    """The file as found. A file that cannot be read (not a regular file, no permission) comes
+    back with `status` UNREADABLE and the reason in `note`, for scan to report."""
+    name = display_name(path, inbox)
+    if taken is not None:
+        n = 2
+        unique = name
+        while unique in taken:  # a decoded name equal to another file's name
+            unique, n = f"{name} ({n})", n + 1
+        name = unique
+        taken.add(name)
+    f = InputFile(path=path, name=name, sha256="", size=0)
+    try:
+        st = path.stat()
+        f.size = st.st_size
+        f.mtime = dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC)
+        if not stat.S_ISREG(st.st_mode):
+            f.status, f.note = UNREADABLE, "不是普通文件（可能是管道或设备），未读取"
+            return f
+        if hashed:
+            h = hashlib.sha256()
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+            f.sha256 = h.hexdigest()
+    except OSError as exc:
+        what = "链接指向的文件不存在" if isinstance(exc, FileNotFoundError) else exc.strerror
+        f.status, f.note = UNREADABLE, f"无法读取文件（{what or exc}）"
+    return f
 
 
 def _claims_spreadsheet(f: InputFile) -> bool:
@@ -201,8 +253,8 @@ def _open(f: InputFile, campaign: Campaign, issues: list[Issue]) -> RawWorkbook 
         with f.path.open("rb") as fh:
             head = fh.read(8)
         if _claims_spreadsheet(f) or head.startswith((b"PK", b"\xd0\xcf\x11\xe0")):
-            reason = (f"文件有 {f.size / 1048576:.0f} MB，超过 {limits.max_unpacked_mb} MB 的上限，"
-                      "未读取")
+            reason = (f"文件有 {f.size / 1048576:.0f} MB，超过 {limits.max_unpacked_mb} MB 的上限"
+                      "（campaign.toml [limits] max_unpacked_mb），未读取")
             _fail(f, issues, UNREADABLE, "error", reason, expected)
         else:
             _fail(f, issues, NOT_SPREADSHEET, "warning", "不是 Excel/WPS 表格", expected)
@@ -230,6 +282,23 @@ def _open(f: InputFile, campaign: Campaign, issues: list[Issue]) -> RawWorkbook 
         notes.append("含外部链接（使用保存时的值）")
     f.note = "；".join(notes)
     return book
+
+
+def _report_active_content(f: InputFile, book: RawWorkbook, branch: str,
+                           issues: list[Issue]) -> None:
+    """R-F1 warnings: macros are never run and links never followed; the saved values count."""
+    if book.has_macros:
+        issues.append(issue(
+            "R-F1", "warning",
+            "文件含有宏（VBA 或宏表），宏没有运行，只读取了单元格中保存的值；"
+            "请另存为不含宏的 .xlsx 后报送", branch=branch, file=f.name, found="宏",
+            expected="不含宏的 .xlsx"))
+    if book.external_links:
+        issues.append(issue(
+            "R-F1", "warning",
+            "公式引用了其他工作簿（外部链接），链接没有更新，使用的是文件保存时的计算结果；"
+            "请将这些公式改为数值后报送", branch=branch, file=f.name, found="外部链接",
+            expected="数值，不引用其他工作簿"))
 
 
 def _report_bad_sheets(f: InputFile, book: RawWorkbook, branch: str,
@@ -429,6 +498,8 @@ def _newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
                 continue
             seen.add(name)
             target = sent if filled(sheet, name, template) else blank
+            if sheet.name != name:  # a tab renamed "谈心谈话 ": placed under its contract name
+                sheet = dataclasses.replace(sheet, name=name)
             target.setdefault((f.branch, name), []).append((f, sheet))
             if target is sent:
                 sent_by_file[f.name].add(name)
@@ -460,10 +531,19 @@ def _newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
         mine, wins = sent_by_file[f.name], won[f.name]
         notes = [f.note] if f.note else []
         if not mine:
-            f.status = USED
             book = intake.books[f.name]
             refused = any(s.error and _contract_name(s.name) for s in book.sheets.values())
-            notes.append("工作表未能读取，见校验问题" if refused else "各表均未填写数据")
+            if refused:
+                f.status = USED
+                notes.append("工作表未能读取，见校验问题")
+            else:
+                f.status = UNFILLED
+                notes.append("各表均未填写数据，不作为报送")
+                intake.issues.append(issue(
+                    "R-F6", "warning",
+                    "文件中各表均未填写（只有模板预填的内容，如下发的空白模板），不作为报送；"
+                    "如已填写，请保存后重新报送", branch=f.branch, file=f.name,
+                    found="未填写的模板", expected="填写后的表格"))
         elif wins == mine:
             f.status = USED
         elif wins:

@@ -124,6 +124,15 @@ def parse_date(value: Any, year: int, date1904: bool = False) -> dt.date | None:
     raise DateError(f"“{text}”不是日期")
 
 
+def out_of_campaign(d: dt.date, year: int) -> str:
+    """Why `d` cannot be a date of the campaign of `year` ('' when it can): a date cell typed
+    as a small number (60 is 1900-02-29) or a wrong year reads as a real but absurd date.
+    Allowed: the year before the campaign to ten years after (整改 may run for years)."""
+    if year - 1 <= d.year <= year + 10:
+        return ""
+    return f"{d.isoformat()} 不在本次活动的时间范围内（{year - 1} 年至 {year + 10} 年）"
+
+
 def parse_count(value: Any) -> int | None:
     """A head count or vote count: None for blank; ValueError when not a whole number ≥ 0."""
     if is_blank(value):

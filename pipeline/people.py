@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.excel.read import UnreadableFile, read_path
 from pipeline.excel.table import MissingColumns, Table, locate
 from pipeline.issues import Issue, issue
-from pipeline.normalize import DateError, clean_name, clean_text, fold, parse_date
+from pipeline.normalize import DateError, clean_name, clean_text, fold, out_of_campaign, parse_date
 
 _ROLE_SPLIT = re.compile(r"[、,，/;；\s]+")
 
@@ -189,6 +190,9 @@ def members_from_table(table: Table, branch: str | None,
         makeup: dt.date | None = None
         try:
             makeup = parse_date(rec.get("补课日期"), year)
+            if makeup is not None and (why := out_of_campaign(makeup, year)):
+                makeup = None
+                raise DateError(why)
         except DateError as exc:
             bad("R-P3", r, "补课日期", clean_text(rec.get("补课日期")), "日期，如 2017/4/7",
                 f"{name} 的补课日期：{exc.args[0]}")

@@ -15,6 +15,14 @@ Before calamine sees a file we look at its container ourselves, cheaply:
   SummaryInformation stream the saved time.
 - anything else is described (HTML saved as .xls, PDF, image, text …) and refused.
 
+calamine holds a sheet as one dense block from its first to its last cell, so a 5 KB file
+with values in A1 and XFD1048576 would ask for 17 billion cells, and a failed allocation in
+Rust aborts the process. Each sheet's span is therefore taken from its cell references (xlsx),
+cell records (xls) or rows and cells with their repeats (ods) before calamine parses it; a span
+over max_rows × CELLS_PER_ROW_LIMIT cells is refused: the sheet alone for xlsx (calamine reads
+xlsx sheets on demand), the whole file for xls and ods (calamine parses all their sheets when
+it opens them).
+
 Why not openpyxl for the formula scan: it parses every cell of every sheet into Python
 objects (10–20× slower than calamine on our inboxes, see notes/excel-io.md) and would still
 not say which cells lack a cached value; a streaming scan of the sheet XML only runs on sheets
@@ -41,6 +49,9 @@ PASSWORD_MESSAGE = "文件设置了打开密码，请取消密码后重新报送
 DEFAULT_MAX_UNPACKED_MB = 200
 DEFAULT_MAX_ROWS = 100_000
 CELLS_PER_ROW_LIMIT = 64  # a sheet may hold max_rows × this many cells (guards very wide sheets)
+# The campaign.toml [limits] keys, named in the refusals so the office knows what to change.
+UNPACKED_KEY = "max_unpacked_mb"
+ROWS_KEY = "max_rows_per_sheet"
 
 ZIP_MAGIC = b"PK\x03\x04"
 ZIP_EMPTY_MAGIC = b"PK\x05\x06"
@@ -67,6 +78,7 @@ class RawSheet:
     # value in `rows` is empty, though the formula would compute something.
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)
     error: str = ""  # Chinese reason when the sheet was refused (then `rows` is empty)
+    date1904: bool = False  # the workbook counts date serials from 1904 (see RawWorkbook)
 
 
 @dataclass
@@ -92,6 +104,10 @@ class _Facts:
     has_macros: bool = False
     external_links: bool = False
     uncached: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # sheet → cells
+    # sheet → (rows, columns) its cell references span, for sheets whose span is over the
+    # cell limit: calamine would allocate that whole area (see _scan_sheet), so they are
+    # refused before calamine sees them.
+    too_large: dict[str, tuple[int, int]] = field(default_factory=dict)
     merged: dict[str, list[Merge]] | None = None  # only where calamine gives none (ods)
 
 
@@ -104,16 +120,16 @@ def read_bytes(data: bytes, *, max_unpacked_mb: int = DEFAULT_MAX_UNPACKED_MB,
     if not data:
         raise UnreadableFile("文件是空的（0 字节）")
     if data.startswith((ZIP_MAGIC, ZIP_EMPTY_MAGIC)):
-        facts = _zip_facts(data, max_unpacked_mb * 1024 * 1024)
+        facts = _zip_facts(data, max_unpacked_mb * 1024 * 1024, max_rows * CELLS_PER_ROW_LIMIT)
     elif data.startswith(CFB_MAGIC):
-        facts = _cfb_facts(data)
+        facts = _cfb_facts(data, max_rows * CELLS_PER_ROW_LIMIT)
     else:
         raise NotSpreadsheet(describe_other(data))
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise UnreadableFile(PASSWORD_MESSAGE) from None
-    except BaseException as exc:  # noqa: BLE001 - see _calamine_failed
+    except BaseException as exc:  # BaseException: see _calamine_failed
         _calamine_failed(exc)
         raise UnreadableFile(f"文件已损坏，无法作为 Excel/WPS 表格打开（{_why(exc)}）") from None
     sheets: dict[str, RawSheet] = {}
@@ -126,6 +142,7 @@ def read_bytes(data: bytes, *, max_unpacked_mb: int = DEFAULT_MAX_UNPACKED_MB,
             continue
         visible = str(meta.visible).endswith("Visible")
         sheets[meta.name] = _read_sheet(book, meta.name, visible, facts, max_rows)
+        sheets[meta.name].date1904 = facts.date1904
     return RawWorkbook(sheets, date1904=facts.date1904, saved=facts.saved, has_macros=has_macros,
                        external_links=facts.external_links, format=facts.format)
 
@@ -150,24 +167,31 @@ def _why(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:80]}" if text else type(exc).__name__
 
 
+def _too_large(name: str, height: int, width: int, max_rows: int) -> str:
+    """The refusal of a sheet over the limits (R-F1), naming the limit and where it is set."""
+    if height > max_rows:
+        return (f"工作表“{name}”有 {height} 行，超过每表 {max_rows} 行的上限"
+                f"（campaign.toml [limits] {ROWS_KEY}），未读取；请删除多余的行后重新报送")
+    return (f"工作表“{name}”的数据区域过大（{height} 行 × {width} 列，超过 {max_rows} 行 × "
+            f"{CELLS_PER_ROW_LIMIT} 列的上限，见 campaign.toml [limits] {ROWS_KEY}），未读取；"
+            "请删除多余的行和列后重新报送")
+
+
 def _read_sheet(book: pc.CalamineWorkbook, name: str, visible: bool, facts: _Facts,
                 max_rows: int) -> RawSheet:
+    if name in facts.too_large:
+        height, width = facts.too_large[name]
+        return RawSheet(name, [], visible, error=_too_large(name, height, width, max_rows))
     try:
         sheet = book.get_sheet_by_name(name)
         end = sheet.end
         height = end[0] + 1 if end else 0
         width = end[1] + 1 if end else 0
-        if height > max_rows:
-            return RawSheet(name, [], visible, error=(
-                f"工作表“{name}”有 {height} 行，超过每表 {max_rows} 行的上限，未读取；"
-                "请删除多余的行后重新报送"))
-        if height * width > max_rows * CELLS_PER_ROW_LIMIT:
-            return RawSheet(name, [], visible, error=(
-                f"工作表“{name}”的数据区域过大（{height} 行 × {width} 列），未读取；"
-                "请删除多余的行和列后重新报送"))
+        if height > max_rows or height * width > max_rows * CELLS_PER_ROW_LIMIT:
+            return RawSheet(name, [], visible, error=_too_large(name, height, width, max_rows))
         rows = sheet.to_python(skip_empty_area=False, nrows=height) if height else []
         merged = sheet.merged_cell_ranges
-    except BaseException as exc:  # noqa: BLE001 - one bad sheet must not sink the workbook
+    except BaseException as exc:  # one bad sheet must not sink the workbook
         _calamine_failed(exc)
         return RawSheet(name, [], visible, error=f"工作表“{name}”无法读取（{_why(exc)}）")
     if merged is None:
@@ -244,7 +268,7 @@ _FORMULA_MARK = b"f>"
 _CHUNK = 1 << 20
 
 
-def _zip_facts(data: bytes, limit: int) -> _Facts:
+def _zip_facts(data: bytes, limit: int, max_cells: int) -> _Facts:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -253,14 +277,14 @@ def _zip_facts(data: bytes, limit: int) -> _Facts:
     declared = sum(i.file_size for i in infos)
     if declared > limit:
         raise UnreadableFile(
-            f"文件解压后有 {declared / 1048576:.0f} MB，超过 {limit // 1048576} MB 的上限，"
-            "可能是损坏或异常的文件，未读取")
+            f"文件解压后有 {declared / 1048576:.0f} MB，超过 {limit // 1048576} MB 的上限"
+            f"（campaign.toml [limits] {UNPACKED_KEY}），可能是损坏或异常的文件，未读取")
     names = {i.filename for i in infos}
     try:
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-            return _ooxml_facts(zf, names)
+            return _ooxml_facts(zf, names, max_cells)
         if "mimetype" in names or "content.xml" in names:
-            return _ods_facts(zf, names)
+            return _ods_facts(zf, names, max_cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
             NotImplementedError, RuntimeError) as exc:
         # RuntimeError: an encrypted zip member; the rest: corrupt or lying members.
@@ -313,7 +337,7 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
 
-def _ooxml_facts(zf: zipfile.ZipFile, names: set[str]) -> _Facts:
+def _ooxml_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> _Facts:
     facts = _Facts(format="xlsx")
     facts.has_macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("xl/macrosheets/")
                            for n in names)
@@ -342,15 +366,24 @@ def _ooxml_facts(zf: zipfile.ZipFile, names: set[str]) -> _Facts:
             rid = el.get(f"{{{_REL_NS}}}id") or el.get(f"{{{_STRICT_REL_NS}}}id") or ""
             part = targets.get(rid)
             if part and part in names:
-                cells = _uncached_cells(zf, part)
+                cells, span = _scan_sheet(zf, part, max_cells)
                 if cells:
                     facts.uncached[el.get("name", "")] = cells
+                if span is not None:
+                    facts.too_large[el.get("name", "")] = span
     # Inflate the other parts calamine parses once, so a member lying about its size fails
-    # here (CRC) rather than inside calamine (the sheets were inflated above).
+    # here (CRC) rather than inside calamine (the sheets were inflated above); calamine does
+    # not expand entities, but a DOCTYPE in them makes it fail or read nothing, so refuse it
+    # here with the reason.
     for name in ("xl/sharedStrings.xml", "xl/styles.xml"):
         if name in names:
-            for _ in _chunks(zf, name):
-                pass
+            head = b""
+            for chunk in _chunks(zf, name):
+                if not head:
+                    head = chunk[:65536]
+                    if _has_doctype(head):
+                        raise UnreadableFile(
+                            f"文件中的 {name} 含有不安全的 XML 声明（DOCTYPE），未读取")
     return facts
 
 
@@ -386,25 +419,91 @@ def parse_timestamp(text: str) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
+# Cell and row references (r="XFD1048576"), as XML allows them: spaces around '=', either quote.
+_REF = re.compile(rb"""r\s*=\s*["']([A-Za-z]{0,3})(\d{1,7})""")
+# Far references, in two tiers so that ordinary sheets never pay for the exact span: beyond
+# column Z or row 99,999 (without any, a span is under 26 × 99,999 cells), then beyond
+# column ZZ or row 9,999 (without any, under 702 × 9,999 cells: still a bounded allocation).
+_FAR_REF = re.compile(rb"""r\s*=\s*["'](?:[A-Za-z]{2,3}\d|[A-Za-z]?\d{6})""")
+_FARTHER_REF = re.compile(rb"""r\s*=\s*["'](?:[A-Za-z]{3}\d|[A-Za-z]{0,3}\d{5})""")
+_TAIL = 64  # bytes kept from the previous chunk, so a mark split between chunks is found
+
+
+def _span(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
+    """(rows, columns) from A1 to the farthest row and column of `part`; None when no reference
+    is beyond column ZZ or row 9,999 (the span is bounded anyway). Columns are the farthest
+    column letter or the most cells in one row (a cell without a reference takes the next
+    column, so a row of them is as wide as it has cells)."""
+    tail = b""
+    for chunk in _chunks(zf, part):
+        if _FARTHER_REF.search(tail + chunk):
+            break
+        tail = chunk[-_TAIL:]
+    else:
+        return None
+    rows = cols = widest = in_row = 0
+    tail = b""
+    for chunk in _chunks(zf, part):
+        window = tail + chunk
+        for letters, digits in _REF.findall(window):
+            rows = max(rows, int(digits))
+            if letters:
+                col = 0
+                for ch in letters.upper():
+                    col = col * 26 + ch - 64
+                cols = max(cols, col)
+        # count cells per row on the chunk itself (a tag split between chunks may be missed:
+        # one cell more or less does not matter here)
+        for tag in _ROW_OR_CELL.findall(chunk):
+            if tag.endswith(b"w"):
+                in_row = 0
+            else:
+                in_row += 1
+                widest = max(widest, in_row)
+        tail = chunk[-_TAIL:]
+    return rows, max(cols, widest, 1)
+
+
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])")
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str,
+                max_cells: int) -> tuple[set[tuple[int, int]], tuple[int, int] | None]:
+    """One pass over a sheet part: refuse a DOCTYPE, find the formula cells without a cached
+    value (`_uncached_cells`) and, when the part references far cells, the span.
+
+    The span matters because calamine stores a sheet as one dense block from its first to its
+    last cell: a 5 KB file with values in A1 and XFD1048576 asks for 17 billion cells, and a
+    failed allocation in Rust aborts the whole process. So a sheet whose references span more
+    than `max_cells` cells is refused here, before calamine sees it (None: within the limit)."""
+    tail = b""
+    found = far = False
+    head = b""
+    for chunk in _chunks(zf, part):
+        if not head:
+            head = chunk[:65536]
+            if _has_doctype(head):
+                raise UnreadableFile(f"文件中的 {part} 含有不安全的 XML 声明（DOCTYPE），未读取")
+        window = tail + chunk
+        if not found:
+            found = _FORMULA_MARK in window
+        if not far:
+            far = _FAR_REF.search(window) is not None
+        tail = chunk[-_TAIL:]
+    span = _span(zf, part) if far else None
+    if span is not None and span[0] * span[1] <= max_cells:
+        span = None
+    if not found or span is not None:
+        return set(), span
+    return _uncached_cells(zf, part), None
+
+
 def _uncached_cells(zf: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
     """Formula cells of a sheet part that carry no cached value.
 
     A formula is cached when its <v> has text, or when the cell is typed (t="str" with an
     empty <v> is Excel's and LibreOffice's cached empty string). openpyxl writes <v/> and
     XlsxWriter writes <v></v> (value="") without a type: nobody computed those."""
-    tail = b""
-    found = False
-    head = b""
-    for chunk in _chunks(zf, part):
-        if not head:
-            head = chunk[:65536]
-        if not found:
-            found = _FORMULA_MARK in tail + chunk
-        tail = chunk[-1:]
-    if not found:
-        return set()
-    if _has_doctype(head):
-        raise UnreadableFile(f"文件中的 {part} 含有不安全的 XML 声明（DOCTYPE），未读取")
     cells: set[tuple[int, int]] = set()
     row, col = -1, -1
     with zf.open(part) as fh:
@@ -458,7 +557,7 @@ def _split_ref(ref: str, row: int) -> tuple[int, int]:
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
-def _ods_facts(zf: zipfile.ZipFile, names: set[str]) -> _Facts:
+def _ods_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> _Facts:
     mimetype = _read_small(zf, "mimetype", names) or b""
     if mimetype and b"spreadsheet" not in mimetype:
         what = "ODF 文字文档" if b"text" in mimetype else "ODF 文档"
@@ -485,9 +584,62 @@ def _ods_facts(zf: zipfile.ZipFile, names: set[str]) -> _Facts:
         tail = chunk[-32:]
     if _has_doctype(head):
         raise UnreadableFile("文件中的 content.xml 含有不安全的 XML 声明（DOCTYPE），未读取")
+    # calamine parses every table of an .ods when it opens the file (up to 100 million cells,
+    # 3 GB): one table over the limit means the whole file is refused here
+    for name, (rows, cols) in _ods_spans(zf).items():
+        if rows * cols > max_cells:
+            raise UnreadableFile(
+                f"工作表“{name}”的数据区域过大（{rows} 行 × {cols} 列，超过 "
+                f"{max_cells // CELLS_PER_ROW_LIMIT} 行 × {CELLS_PER_ROW_LIMIT} 列的上限，见 "
+                f"campaign.toml [limits] {ROWS_KEY}），未读取；请删除多余的行和列后重新报送")
     if spans:
         facts.merged = _ods_merges(zf)
     return facts
+
+
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+
+
+def _ods_spans(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
+    """Table name → (rows, columns) from A1 to its farthest cell with content. Repeated rows
+    and cells count as often as they repeat (LibreOffice writes the empty rest of a sheet as
+    one repeated empty row, which is nothing)."""
+    t = f"{{{_TABLE_NS}}}"
+    value_type = f"{{{_OFFICE_NS}}}value-type"
+    cells = (f"{t}table-cell", f"{t}covered-table-cell")
+    spans: dict[str, tuple[int, int]] = {}
+    table = ""
+    depth = row = col = widest = 0
+    with zf.open("content.xml") as fh:
+        try:
+            for event, el in ET.iterparse(fh, events=("start", "end")):
+                tag = el.tag
+                if event == "start":
+                    if tag == f"{t}table":
+                        depth += 1
+                        if depth == 1:
+                            table, row = el.get(f"{t}name", ""), 0
+                    elif depth == 1 and tag == f"{t}table-row":
+                        col = widest = 0
+                    continue
+                if tag == f"{t}table":
+                    depth -= 1
+                elif depth == 1 and tag in cells:
+                    n = int(el.get(f"{t}number-columns-repeated", "1") or 1)
+                    if el.get(value_type) or len(el):
+                        widest = col + n
+                    col += n
+                    el.clear()
+                elif depth == 1 and tag == f"{t}table-row":
+                    n = int(el.get(f"{t}number-rows-repeated", "1") or 1)
+                    if widest:
+                        rows, cols = spans.get(table, (0, 0))
+                        spans[table] = (max(rows, row + n), max(cols, widest))
+                    row += n
+                    el.clear()
+        except (ET.ParseError, ValueError) as exc:
+            raise UnreadableFile(f"文件已损坏（content.xml 不是有效的 XML：{exc}）") from None
+    return spans
 
 
 def _ods_merges(zf: zipfile.ZipFile) -> dict[str, list[Merge]]:
@@ -616,7 +768,7 @@ class _Cfb:
         return None
 
 
-def _cfb_facts(data: bytes) -> _Facts:
+def _cfb_facts(data: bytes, max_cells: int = DEFAULT_MAX_ROWS * CELLS_PER_ROW_LIMIT) -> _Facts:
     try:
         cfb = _Cfb(data)
     except (ValueError, struct.error, IndexError):
@@ -640,7 +792,69 @@ def _cfb_facts(data: bytes) -> _Facts:
         return facts
     if encrypted:
         raise UnreadableFile(PASSWORD_MESSAGE)
+    try:
+        spans = _biff_spans(globals_)
+    except (ValueError, struct.error, IndexError):
+        return facts  # calamine judges a damaged stream
+    for name, span in spans.items():
+        # calamine parses every sheet of an .xls when it opens the file, so one sheet over the
+        # limit means the whole file is refused here
+        if span[0] * span[1] > max_cells:
+            where = f"工作表“{name}”" if name else "文件中有工作表"
+            raise UnreadableFile(
+                f"{where}的数据区域过大（{span[0]} 行 × {span[1]} 列，超过 "
+                f"{max_cells // CELLS_PER_ROW_LIMIT} 行 × {CELLS_PER_ROW_LIMIT} 列的上限，见 "
+                f"campaign.toml [limits] {ROWS_KEY}），未读取；请删除多余的行和列后重新报送")
     return facts
+
+
+# BIFF cell records: each starts with its row and column (u16, u16). MULRK and MULBLANK hold
+# a run of cells and end with the run's last column.
+_BIFF_CELLS = frozenset({0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0204, 0x00D6})
+_BIFF_RUNS = frozenset({0x00BD, 0x00BE})
+
+
+def _biff_spans(stream: bytes) -> dict[str | None, tuple[int, int]]:
+    """Sheet name → (rows, columns) from A1 to its farthest cell record, for the worksheets
+    of a BIFF workbook stream (calamine allocates that whole area; see _scan_sheet). Names
+    are None in BIFF5, whose sheet names are in the file's code page."""
+    sheets: list[tuple[int, str | None]] = []
+    pos = 0
+    biff8 = True
+    while pos + 4 <= len(stream):
+        rtype, length = struct.unpack_from("<HH", stream, pos)
+        body = stream[pos + 4: pos + 4 + length]
+        if rtype == 0x0809 and pos == 0 and len(body) >= 2:  # BOF of the globals
+            biff8 = struct.unpack_from("<H", body)[0] == 0x0600
+        elif rtype == 0x0085 and len(body) >= 8:  # BOUNDSHEET
+            start, _state, kind, cch, flags = struct.unpack_from("<IBBBB", body)
+            name: str | None = None
+            if biff8 and kind == 0:
+                raw = body[8: 8 + (2 * cch if flags & 1 else cch)]
+                name = raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")
+            if kind == 0:  # a worksheet (not a chart or macro sheet)
+                sheets.append((start, name))
+        elif rtype == 0x000A:  # EOF of the globals
+            break
+        pos += 4 + length
+    spans: dict[str | None, tuple[int, int]] = {}
+    for start, name in sheets:
+        rows = cols = 0
+        pos = start
+        while pos + 4 <= len(stream):
+            rtype, length = struct.unpack_from("<HH", stream, pos)
+            if rtype == 0x000A:
+                break
+            if length >= 4 and (rtype in _BIFF_CELLS or rtype in _BIFF_RUNS):
+                row, col = struct.unpack_from("<HH", stream, pos + 4)
+                if rtype in _BIFF_RUNS and length >= 6:
+                    col = max(col, struct.unpack_from("<H", stream, pos + 2 + length)[0])
+                rows, cols = max(rows, row + 1), max(cols, col + 1)
+            pos += 4 + length
+        if rows:
+            previous = spans.get(name, (0, 0))
+            spans[name] = (max(rows, previous[0]), max(cols, previous[1]))
+    return spans
 
 
 def _biff_globals(stream: bytes) -> tuple[bool, bool]:

@@ -9,6 +9,10 @@ the '*' / (必填) marks people add, a trailing colon or a trailing bracketed hi
 two-row header (姓名 merged over two rows, 民主评议 over 出席 | 缺席原因) is found on its
 lower row. Inside the data area nothing is spread: a merged block's value stays only in its
 top-left cell, as the reader gives it. Hidden rows are data like any other.
+
+A plain number in a date column (a serial typed into a General cell) means a date counted from
+the workbook's epoch: in a 1904-system workbook it becomes that date here, since the rules
+read remaining numbers as 1900-system serials. Date-formatted cells come dated from the reader.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipeline.normalize import fold, is_blank
+from pipeline import contract as C
+from pipeline.normalize import DateError, fold, from_serial, is_blank
 
 if TYPE_CHECKING:
     from pipeline.excel.read import RawSheet
 
 HEADER_SCAN_ROWS = 30
+DATE_HEADERS = frozenset(c.header for s in C.SHEETS.values() for c in s.columns if c.kind == "date")
 Merge = tuple[tuple[int, int], tuple[int, int]]
 
 _HINT = re.compile(r"\([^()]*\)$")  # a trailing bracketed hint; brackets are ASCII after fold
@@ -193,9 +199,20 @@ def data_rows(rows: Sequence[Sequence[Any]], header: Header) -> dict[int, list[A
     return data
 
 
+def _serial_1904(value: Any) -> Any:
+    """A plain number in a date column of a 1904-system workbook → its date (else unchanged)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return from_serial(float(value), date1904=True)
+        except DateError:
+            return value
+    return value
+
+
 def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str, sheet: str,
            synonyms: Mapping[str, str] | None = None,
-           keep: Sequence[str] = (), merged: Sequence[Merge] = ()) -> Table | MissingColumns:
+           keep: Sequence[str] = (), merged: Sequence[Merge] = (),
+           date1904: bool = False) -> Table | MissingColumns:
     """Find the header row (the first of the top rows that holds the most required headers)
     and return the data rows below it. `keep` lists optional headers also recognised by name
     (e.g. the member columns of 民主测评); `merged` the sheet's merged ranges (0-based)."""
@@ -213,6 +230,11 @@ def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str,
         names = [n for i, n in enumerate(names) if i not in drop]
         data = {r: [v for i, v in enumerate(values) if i not in drop] for r, values in data.items()}
         columns = {n: columns[n] for n in names}
+    if date1904:
+        dates = [i for i, name in enumerate(names) if name in DATE_HEADERS]
+        for values in data.values():
+            for i in dates:
+                values[i] = _serial_1904(values[i])
     frame = pd.DataFrame.from_dict(data, orient="index", columns=names, dtype=object)
     if frame.empty:
         frame = pd.DataFrame(columns=names, dtype=object)
@@ -228,4 +250,4 @@ def locate_sheet(sheet: RawSheet, required: Sequence[str], *, file: str,
                  keep: Sequence[str] = ()) -> Table | MissingColumns:
     """locate() on a RawSheet, with its merged ranges."""
     return locate(sheet.rows, required, file=file, sheet=sheet.name, synonyms=synonyms,
-                  keep=keep, merged=sheet.merged)
+                  keep=keep, merged=sheet.merged, date1904=getattr(sheet, "date1904", False))

@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.config import DEADLINE_LABELS, Campaign
 from pipeline.issues import Issue
 from pipeline.model import BranchInput
-from pipeline.normalize import DateError, clean_text, parse_date
+from pipeline.normalize import DateError, clean_text, out_of_campaign, parse_date
 from pipeline.tally import Record, at, header_at, records
 
 Check = Callable[[BranchInput, Campaign], Iterable[Issue]]
@@ -44,11 +44,15 @@ def deadline(campaign: Campaign, key: str) -> tuple[dt.date, str]:
 
 
 def read_date(value: Any, campaign: Campaign) -> tuple[dt.date | None, str]:
-    """(date, '') / (None, '') for blank / (None, Chinese reason) when not a date."""
+    """(date, '') / (None, '') for blank / (None, Chinese reason) when not a date, or not a
+    date of this campaign (1900-02-28 from a mistyped serial)."""
     try:
-        return parse_date(value, campaign.year), ""
+        date = parse_date(value, campaign.year)
     except DateError as exc:
         return None, str(exc.args[0])
+    if date is not None and (why := out_of_campaign(date, campaign.year)):
+        return None, why
+    return date, ""
 
 
 def text(value: Any) -> str:
