@@ -35,7 +35,8 @@ from pipeline.rules.grading import usable_grades
 from pipeline.rules.problems import problems as problem_rows
 from pipeline.rules.talks import coverage as talk_coverage
 from pipeline.rules.talks import talks as usable_talks
-from pipeline.tally import ABSTAIN, INVALID, VALID, Tally, tally_branch
+from pipeline.tally import ABSTAIN, INVALID, VALID, Tally, shared_work, tally_branch
+from pipeline.tally import records as table_records
 
 if TYPE_CHECKING:
     from pipeline.inbox import Intake
@@ -116,6 +117,8 @@ class Filing:
 def text(value: Any) -> str:
     """Cell → display text without changing it: no NFKC (Chinese punctuation stays), no
     formula evaluation; whole-number floats lose '.0' (Excel stores numbers as doubles)."""
+    if type(value) is str:
+        return value.translate(_INVISIBLE).strip()
     if value is None:
         return ""
     if isinstance(value, float):
@@ -153,13 +156,12 @@ def dropped_rows(issues: Iterable[Issue]) -> set[tuple[str, str, int]]:
 
 
 def records(table: Table | None) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(Excel row, {header: value}) of a table's rows, in sheet order."""
+    """(Excel row, {header: value}) of a table's rows, in sheet order. The same parse as the
+    rules' (tally.records): inside shared_work() a table is turned into records once. The
+    dicts are shared: read them, never change them."""
     if table is None:
-        return
-    f = table.frame
-    columns = [str(c) for c in f.columns]
-    for row, values in zip(f.index, f.itertuples(index=False, name=None)):
-        yield int(row), dict(zip(columns, values))
+        return iter(())
+    return iter(table_records(table))
 
 
 def used_view(b: BranchInput, dropped: set[tuple[str, str, int]]) -> BranchInput:
@@ -382,10 +384,20 @@ def _issue_hint(found: Sequence[Issue], limit: int = 3) -> str:
     return "；".join(parts)
 
 
-def _tally(b: BranchInput, campaign: Campaign) -> Tally | None:
+Tallies = Mapping[str, "Tally | None"]
+
+
+def _tally(b: BranchInput, campaign: Campaign, tallies: Tallies | None = None,
+           raw: BranchInput | None = None) -> Tally | None:
+    """The branch's tally. `tallies` (run.validate's, counted on the branch as sent, `raw`) is
+    used when the used view `b` has the very same 民主测评 and 计票 tables, i.e. no row of
+    them was dropped: the count is then the same. Otherwise the ballots are counted here.
+    Ballot issues reach us through `issues` either way."""
     if b.general:
         return None
-    # Ballot issues reach us through `issues` (the rules run tally_branch too).
+    if (tallies is not None and raw is not None and b.branch in tallies
+            and all(b.table(s) is raw.table(s) for s in (C.BALLOTS, C.TALLY))):
+        return tallies[b.branch]
     result, _ = tally_branch(b, campaign)
     return result
 
@@ -426,9 +438,9 @@ def _vote_flags(b: BranchInput, m: Member, tally: Tally, campaign: Campaign) -> 
 
 
 def _branch_results(b: BranchInput, campaign: Campaign, branch_issues: Sequence[Issue],
-                    raw: BranchInput) -> _BranchResult:
+                    raw: BranchInput, tallies: Tallies | None = None) -> _BranchResult:
     """民主评议结果 rows of one branch (`b` is the used view, `raw` the branch as sent)."""
-    tally = _tally(b, campaign)
+    tally = _tally(b, campaign, tallies, raw)
     usable = usable_grades(b, campaign)
     written = _grade_rows(b, campaign)
     about = _member_issues(raw, branch_issues)
@@ -540,14 +552,17 @@ def _talks(b: BranchInput) -> _Talks:
     }
     order = [m.name for m in members]
     role = {m.name: m.role for m in members}
-    matrix_rows = []
+    said: dict[str, dict[str, int]] = defaultdict(dict)  # 谈话人 → 谈话对象 → talks
+    for (a, o), n in pairs.items():
+        said[a][o] = n
+    matrix_rows: list[list[Any]] = []
     for a in order:
-        r: dict[str, Any] = {"谈话人＼谈话对象": a, "职务": role[a] or None}
-        for o in order:
-            r[o] = pairs.get((a, o)) or None
-        r["合计"] = sum(pairs.get((a, o), 0) for o in order)
-        matrix_rows.append(r)
-    matrix = _frame(matrix_rows, ["谈话人＼谈话对象", "职务", *order, "合计"])
+        heard = said.get(a, {})
+        cells = [heard.get(o) or None for o in order] if heard else [None] * len(order)
+        total = sum(heard.get(o, 0) for o in order) if heard else 0
+        matrix_rows.append([a, role[a] or None, *cells, total])
+    matrix = pd.DataFrame(matrix_rows, columns=["谈话人＼谈话对象", "职务", *order, "合计"],
+                          dtype=object)
     return _Talks(row, cov.missing_pairs, matrix)
 
 
@@ -570,20 +585,34 @@ def _list_rows(b: BranchInput, sheet: str, campaign: Campaign) -> list[dict[str,
     out: list[dict[str, Any]] = []
     if table is None:
         return out
+    headers = C.SHEETS[sheet].headers
+    extras = bool(table.extra_columns)
+    people: dict[tuple[str, type, Any], str] = {}  # (header, type, cell) → 对象/责任人 shown
+
+    def person(header: str, value: Any) -> str:
+        if fold(value) == C.TEAM:
+            return C.TEAM
+        return clean_name(value) if header == "对象" else text(value)
+
     for row, rec in records(table):
         item: dict[str, Any] = {"支部": b.branch}
-        for header in C.SHEETS[sheet].headers:
+        for header in headers:
             value = rec.get(header)
             if header == "完成时限":
-                item[header] = date_or_text(value, campaign.year)
+                shown = date_or_text(value, campaign.year)
             elif header in ("对象", "责任人"):
-                item[header] = (C.TEAM if fold(value) == C.TEAM else clean_name(value)
-                                if header == "对象" else text(value))
+                key = (header, type(value), value)
+                try:
+                    shown = people[key]
+                except KeyError:
+                    shown = people[key] = person(header, value)
+                except TypeError:  # an unhashable cell value
+                    shown = person(header, value)
             else:
-                item[header] = text(value)
-            if item[header] == "":
-                item[header] = None
-        item.update({"其他列": _extras(table, rec), "文件": table.file, "行号": row})
+                shown = text(value)
+            item[header] = None if shown == "" else shown
+        item.update({"其他列": _extras(table, rec) if extras else None, "文件": table.file,
+                     "行号": row})
         out.append(item)
     return out
 
@@ -825,13 +854,18 @@ def legend(campaign: Campaign) -> pd.DataFrame:
 # --- the whole filing ----------------------------------------------------------------------
 
 def aggregate(branches: list[BranchInput], issues: list[Issue], campaign: Campaign,
-              first: FirstSent | None = None) -> Filing:
+              first: FirstSent | None = None, tallies: Tallies | None = None) -> Filing:
     """Consolidate every branch into the filing frames (SPEC §6, §7).
 
     `branches` in the order the filing shows them (roster order; the 党总支 goes first);
     `issues` are the validation issues (Report.issues): rows they drop are left out and
     every branch with an error remaining is marked 未通过校验. `first` (first_sent(intake))
-    dates each sheet by its first arrival for 逾期报送."""
+    dates each sheet by its first arrival for 逾期报送. `tallies` (Outcome.tallies: branch →
+    the Tally the rules counted) saves counting the ballots again; without it (or for a
+    branch it lacks) the ballots are counted here.
+
+    Each branch is consolidated inside its own shared_work(): the rule helpers read here
+    (records, usable grades, talks, problems, the tally) parse each sheet once per branch."""
     ordered = [b for b in branches if b.general] + [b for b in branches if not b.general]
     dropped = dropped_rows(issues)
     by_branch: dict[str, list[Issue]] = defaultdict(list)
@@ -847,21 +881,22 @@ def aggregate(branches: list[BranchInput], issues: list[Issue], campaign: Campai
     makeups: list[dict[str, Any]] = []
     views = [used_view(b, dropped) for b in ordered]
     for raw, b in zip(ordered, views):
-        if not b.general:
-            res = _branch_results(b, campaign, by_branch[b.branch], raw)
-            results[b.branch] = res
-            flags += res.flags
-            for m in ordered_members(b.members):
-                if not m.present:
-                    makeups.append({
-                        "支部": b.branch, "姓名": m.name, "党小组": m.group,
-                        "党员类别": m.category, "缺席原因": m.absence_reason or None,
-                        "补课日期": m.makeup_date,
-                        "状态": MADE_UP if m.makeup_date else campaign.pending})
-        talks[b.branch] = _talks(b)
-        coverage[b.branch] = _coverage(b)
-        problems += _list_rows(b, C.PROBLEMS, campaign)
-        rectifications += _list_rows(b, C.RECTIFY, campaign)
+        with shared_work():
+            if not b.general:
+                res = _branch_results(b, campaign, by_branch[b.branch], raw, tallies)
+                results[b.branch] = res
+                flags += res.flags
+                for m in ordered_members(b.members):
+                    if not m.present:
+                        makeups.append({
+                            "支部": b.branch, "姓名": m.name, "党小组": m.group,
+                            "党员类别": m.category, "缺席原因": m.absence_reason or None,
+                            "补课日期": m.makeup_date,
+                            "状态": MADE_UP if m.makeup_date else campaign.pending})
+            talks[b.branch] = _talks(b)
+            coverage[b.branch] = _coverage(b)
+            problems += _list_rows(b, C.PROBLEMS, campaign)
+            rectifications += _list_rows(b, C.RECTIFY, campaign)
 
     new = new_flags(flags, issues)
     every = [*issues, *new]

@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline import contract as C
+from pipeline.batch import fewer_collections
 from pipeline.config import Campaign
 from pipeline.excel.read import RawSheet
 from pipeline.excel.table import MissingColumns, Table, col_letter, locate_sheet
 from pipeline.inbox import Intake, scan
 from pipeline.issues import Issue, issue, sort_key
 from pipeline.model import BranchInput, InputFile, Report, SheetCount, SheetSource
-from pipeline.people import Roster, members_from_table
-from pipeline.rules import check_across, check_branch
+from pipeline.people import Member, Roster, members_from_table
+from pipeline.rules import check_across, check_branch, one_run
+from pipeline.tally import Tally, shared_work, tally_branch
 
 Progress = Callable[[str], None]
 
@@ -30,6 +32,9 @@ class Outcome:
     branches: list[BranchInput]
     report: Report
     intake: Intake | None = field(default=None, repr=False)
+    # branch → its Tally (None: no ballots), kept by validate(keep_tallies=True) for
+    # aggregate(tallies=...), so consolidating does not count the ballots again
+    tallies: dict[str, Tally | None] | None = field(default=None, repr=False)
 
 
 def _locate_sheet(branch: str, f: InputFile, raw: RawSheet) -> Table | Issue:
@@ -60,6 +65,9 @@ def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[B
     """Locate every winning sheet of every branch (R-F3 first) and attach the members."""
     issues: list[Issue] = []
     branches: list[BranchInput] = []
+    of_branch: dict[str, list[Member]] = defaultdict(list)  # roster.of_branch, in one pass
+    for m in roster.members:
+        of_branch[m.branch].append(m)
     for name in [*roster.branches, C.GENERAL_BRANCH]:
         general = name == C.GENERAL_BRANCH
         received = intake.sheets.get(name, {})
@@ -97,7 +105,7 @@ def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[B
                         "R-F3", "warning",
                         f"报送的文件中都没有“{sheet}”工作表（可能被删除或改名），请用原表格补报",
                         branch=name, file="、".join(files), sheet=sheet, expected=sheet))
-        members = roster.general_committee() if general else roster.of_branch(name)
+        members = roster.general_committee() if general else list(of_branch[name])
         if not general and C.ROSTER in tables:
             own, problems = members_from_table(tables[C.ROSTER], name, campaign.year)
             issues += problems
@@ -130,9 +138,11 @@ def _accounting(intake: Intake, branches: list[BranchInput], issues: list[Issue]
     return counts
 
 
+@fewer_collections()
 def validate(inbox: Path, campaign: Campaign, roster: Roster,
-             progress: Progress | None = None) -> Outcome:
-    """Read the whole inbox and run every rule; never raises on bad input files."""
+             progress: Progress | None = None, keep_tallies: bool = False) -> Outcome:
+    """Read the whole inbox and run every rule; never raises on bad input files.
+    keep_tallies: also keep each branch's tally in Outcome.tallies (for the filing)."""
     def step(f: InputFile) -> None:
         if progress is not None:
             progress(f"读取 {f.name}")
@@ -140,10 +150,21 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
     intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=step)
     branches, issues = assemble(intake, roster, campaign)
     issues = [*intake.issues, *issues]
-    for b in branches:
-        issues += check_branch(b, campaign)
-    issues += check_across(branches, campaign)
+    tallies: dict[str, Tally | None] | None = {} if keep_tallies else None
+    with one_run():  # check_across reuses each branch's template leftovers (R-F6)
+        for b in branches:
+            if tallies is None or b.general:
+                issues += check_branch(b, campaign)
+                continue
+            # One shared-work scope for the rules and the tally kept: check_branch's
+            # shared_work() joins it, so this is the tally the rules counted (counted again
+            # only when R-F6 took rows out: the rules then count on the branch without them;
+            # aggregate() counts again itself when the rows it uses differ from `b`'s).
+            with shared_work():
+                issues += check_branch(b, campaign)
+                tallies[b.branch] = tally_branch(b, campaign)[0]
+        issues += check_across(branches, campaign)
     issues = sorted(set(issues), key=sort_key)
     report = Report(issues=issues, files=list(intake.files),
                     counts=_accounting(intake, branches, issues))
-    return Outcome(branches, report, intake)
+    return Outcome(branches, report, intake, tallies)

@@ -92,6 +92,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @contextmanager
 def shared_work() -> Iterator[None]:
+    """A scope for `shared` results; inside an active scope it joins that one (so a caller
+    can share one scope between the rules of a branch and its tally)."""
+    if _SHARED.get() is not None:
+        yield
+        return
     token = _SHARED.set({})
     try:
         yield
@@ -121,12 +126,22 @@ def _records(t: Table) -> tuple[tuple[int, Record], ...]:
     columns = [str(c) for c in t.frame.columns]
     values = t.frame.to_numpy(dtype=object).tolist()
     return tuple((int(r), dict(zip(columns, row)))  # type: ignore[call-overload]
-                 for r, row in zip(t.frame.index, values))
+                 for r, row in zip(t.frame.index.tolist(), values))
 
 
 def records(t: Table) -> list[tuple[int, Record]]:
     """Data rows as (Excel row, {column: value}), in sheet order."""
     return list(_records(t))
+
+
+@shared
+def member_index(b: BranchInput) -> dict[str, Member]:
+    """Name → member, as BranchInput.member() finds them (the first of a name), in one dict.
+    Shared: read it, never change it."""
+    index: dict[str, Member] = {}
+    for m in b.members:
+        index.setdefault(m.name, m)
+    return index
 
 
 def at(b: BranchInput, t: Table, rule: str, severity: Severity, message: str, *, row: int = 0,
@@ -209,11 +224,12 @@ def parse_ballots(b: BranchInput) -> BallotSheet | None:
         return None
     columns: list[BallotColumn] = []
     seen: set[str] = set()
+    member_of = member_index(b).get
     for label in t.frame.columns:
         if label == "票号":
             continue
         name = _column_name(t, str(label))
-        member = b.member(name)
+        member = member_of(name)
         if fold(name) in IDENTITY_HEADERS and member is None:
             status = IDENTITY
         elif fold(name) in IGNORED_HEADERS and member is None:
@@ -261,7 +277,16 @@ def votes(bs: BallotSheet, campaign: Campaign) -> dict[int, dict[str, str | None
             seen[value] = normalize_grade(value, campaign.grades, campaign.grade_aliases)
         return seen[value]
 
-    return {row: {c.label: read(rows[row][c.label]) for c in bs.counted} for row in bs.ballots}
+    # A text already read, or a blank cell (None: 弃权, as normalize_grade reads it), is looked
+    # up without a call; other values go through read() (numbers: read every time).
+    seen[None] = ""
+    miss = object()
+    known: Callable[[Any, Any], Any] = seen.get
+    labels = [c.label for c in bs.counted]
+    return {row: {label: v if ((value is None or value.__class__ is str)
+                               and (v := known(value, miss)) is not miss) else read(value)
+                  for label, value in zip(labels, map(rows[row].__getitem__, labels))}
+            for row in bs.ballots}
 
 
 # --- 民主测评: rules -----------------------------------------------------------------------
@@ -270,10 +295,14 @@ def vote_values(b: BranchInput, bs: BallotSheet, campaign: Campaign) -> Iterator
     """R-B1: every vote is one of the grades or blank; other text is an error (counted 无效)."""
     rows = dict(bs.rows)
     grid = votes(bs, campaign)
+    counted = bs.counted
     for row in bs.ballots:
-        for col in bs.counted:
+        read = grid[row]
+        if None not in read.values():  # every vote of the ballot is valid
+            continue
+        for col in counted:
             value = rows[row][col.label]
-            if grid[row][col.label] is None:
+            if read[col.label] is None:
                 yield at(b, bs.table, "R-B1", "error",
                          f"对 {col.name} 的测评“{text(value)}”不是有效等次，应为 "
                          f"{grades_text(campaign)}（空白为弃权）；此票对 {col.name} 计为无效",
@@ -358,9 +387,10 @@ def voter_identity(b: BranchInput, bs: BallotSheet, campaign: Campaign) -> Itera
                             f"民主测评为无记名投票，不得记录投票人；“{col.name}”列的内容不会被保存，"
                             "请删除该列", column=col.label, found=col.name,
                             expected="只有 票号 和测评对象列")
+    member_of = member_index(b).get
     for row in bs.ballots:
         number = rows[row]["票号"]
-        if b.member(clean_name(number)) is not None:
+        if member_of(clean_name(number)) is not None:
             yield at(b, bs.table, "R-B6", "error",
                      f"票号“{text(number)}”是党员姓名；民主测评为无记名投票，"
                      "票号应为编号，如 1、2、3",
@@ -377,16 +407,19 @@ def count_ballots(bs: BallotSheet, campaign: Campaign) -> Tally:
     grid = votes(bs, campaign)
     counts: dict[str, dict[str, int]] = {}
     cells: dict[str, str] = {}
-    for col in bs.counted:
+    counted = bs.counted
+    ballots = [grid[row] for row in bs.ballots]
+    for col in counted:
         c = dict.fromkeys((*campaign.grades, ABSTAIN, INVALID, VALID), 0)
-        for row in bs.ballots:
-            vote = grid[row][col.label]
+        label = col.label
+        for read in ballots:
+            vote = read[label]
             c[ABSTAIN if vote == "" else INVALID if vote is None else vote] += 1
         c[VALID] = sum(c[g] for g in campaign.grades)
         counts[col.name] = c
         cells[col.name] = f"{bs.table.letters[col.label]}{bs.table.header_row}"
     blank = sum(1 for row in bs.ballots
-                if bs.counted and all(is_blank(rows[row][c.label]) for c in bs.counted))
+                if counted and all(is_blank(rows[row][c.label]) for c in counted))
     return Tally(BALLOT_SOURCE, bs.table.file, bs.table.sheet, len(bs.ballots), blank, counts,
                  cells=cells)
 

@@ -3,19 +3,26 @@
 Every cell is written with an explicit type (text never becomes a formula or a link), text
 over Excel's 32,767-character cell limit is split over continuation rows and marked, the
 document time is fixed and rows keep the frames' order: the same inputs give the same bytes.
-The file is built in memory and moved into place atomically.
+The file is built in memory (a very large filing: in XlsxWriter's constant_memory mode, so every
+sheet is written row by row, top to bottom) and moved into place atomically.
+
+Speed (XlsxWriter costs some 5–10 µs per cell written): blank cells of the sparse 谈话矩阵 are
+not written (a conditional format draws its grid), frames are read with one to_numpy, formats
+are chosen per column, and widths and row heights measure only the texts that can matter.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import os
 import tempfile
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from io import BytesIO
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +142,27 @@ def plain(value: Any) -> Any:
     return value
 
 
+# Types plain() returns unchanged (a float only when it is not NaN).
+_PLAIN_TYPES = frozenset({str, int, bool, dt.date, dt.datetime})
+
+
+def plain_rows(frame: pd.DataFrame) -> list[list[Any]]:
+    """The frame's rows as lists of plain values (plain() on each cell), without pandas'
+    per-row iteration: one to_numpy, then only cells that are not plain already are touched."""
+    rows: list[list[Any]] = frame.to_numpy(dtype=object).tolist()
+    fast = _PLAIN_TYPES
+    for row in rows:
+        for c, v in enumerate(row):
+            if v is None or type(v) in fast:
+                continue
+            if type(v) is float:
+                if v != v:
+                    row[c] = None
+            else:
+                row[c] = plain(v)
+    return rows
+
+
 class Styles:
     """Formats of the filing: the shared ones plus totals, banners and section headings."""
 
@@ -161,16 +189,17 @@ class Styles:
                                       "valign": "vcenter"})
         self.note = wb.add_format({"font_name": FONT, "font_size": 9, "font_color": "#595959",
                                    "valign": "vcenter"})
+        # the grid of a sparse table (谈话矩阵): drawn by a conditional format, not by blank cells
+        self.grid = wb.add_format({"border": 1})
+        f = self.f
+        self.specials: dict[str, Format] = {
+            FAILED: f.error, "错误": f.error, OVERDUE: f.error,
+            "警告": f.warning, MISSING: f.warning, RECEIVED_LATE: f.warning,
+            PASSED: f.ok}
 
     def special(self, value: str) -> Format | None:
         """Status words shown in colour (未通过校验, 错误, 逾期未报送 …)."""
-        if value in (FAILED, "错误", OVERDUE):
-            return self.f.error
-        if value in ("警告", MISSING, RECEIVED_LATE):
-            return self.f.warning
-        if value == PASSED:
-            return self.f.ok
-        return None
+        return self.specials.get(value)
 
     def column(self, kind: str, total: bool = False) -> Format:
         if total:
@@ -238,22 +267,65 @@ def _cell_width(kind: str, value: Any, cap: int = 10**9) -> int:
     return display_width(value)
 
 
+def _bound(value: str) -> int:
+    """An upper bound of _cell_width for a text, from its length alone (a character is at
+    most two columns, 2.5 beyond the BMP; ASCII at most 1.1 rounded up)."""
+    return len(value) * 5 // 2 + 1
+
+
+def data_width(kind: str, values: Sequence[Any], cap: int = 10**9) -> int:
+    """max(_cell_width(kind, v, cap) for v in values), or `cap` as soon as the maximum
+    reaches it (callers clip at `cap`): only the longest texts are measured."""
+    if kind == "number":
+        return max((len(str(v)) for v in values if v is not None), default=0)
+    if kind == "percent":
+        return 6 if any(v is not None for v in values) else 0
+    best = 0
+    texts: list[str] = []
+    for v in values:
+        if isinstance(v, str):
+            texts.append(v)
+        elif type(v) is int:  # _cell_width of a whole number: its digits
+            best = max(best, len(str(v)))
+        elif v is not None:
+            best = max(best, _cell_width(kind, v, cap))
+    if best >= cap:
+        return best
+    texts.sort(key=len, reverse=True)
+    for v in texts:
+        if _bound(v) <= best:
+            break  # the rest are shorter still
+        best = max(best, _cell_width(kind, v, cap))
+        if best >= cap:
+            break
+    return best
+
+
+def transpose(rows: Sequence[Sequence[Any]], n: int) -> list[Sequence[Any]]:
+    """Rows → columns (n of them, also when there are no rows)."""
+    if not rows:
+        return [() for _ in range(n)]
+    return list(zip_longest(*rows)) if len({len(r) for r in rows}) > 1 else list(zip(*rows))
+
+
 def column_widths(headers: Sequence[str], kinds: Sequence[str],
-                  rows: Sequence[Sequence[Any]]) -> list[float]:
+                  rows: Sequence[Sequence[Any]],
+                  columns: Sequence[Sequence[Any]] | None = None) -> list[float]:
     """Widths that fit header and data, East-Asian characters counted as two (style.py);
     prose columns wrap at WIDE_MAX, other text at NARROW_MAX; a header of a short column
-    may wrap over two (text) or three (numbers) lines instead of widening it."""
+    may wrap over two (text) or three (numbers) lines instead of widening it.
+    `columns` (transpose(rows)) saves the transposition when the caller has it."""
+    if columns is None:
+        columns = transpose(rows, len(headers))
     widths: list[float] = []
-    for c, (header, kind) in enumerate(zip(headers, kinds)):
+    for header, kind, values in zip(headers, kinds, columns):
         head = display_width(header)
         limit = WIDE_MAX if header in WIDE else NARROW_MAX
-        if kind == "number":
-            data = max((len(str(r[c])) for r in rows if r[c] is not None), default=0)
-        else:
-            data = max((_cell_width(kind, r[c], limit) for r in rows), default=0)
         if kind == "text":
+            data = data_width(kind, values, limit)
             want = max(min(data, limit), min(head, HEADER_TEXT_MAX))
         else:
+            data = data_width(kind, values)
             want = max(data, math.ceil(head / 3), 4)
         widths.append(max(want + 2, 6))
     return widths
@@ -263,21 +335,41 @@ LINE_HEIGHT = 13.0  # points per line of 10 pt 宋体
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
 
+def can_wrap(value: Any, width: float) -> bool:
+    """A text that may need more than one line: too long for the column, or several lines."""
+    return isinstance(value, str) and (len(value) * 2 > width - 2 or "\n" in value)
+
+
 def text_lines(value: Any, width: float) -> int:
     """Lines a wrapped text needs in a column `width` wide (CJK counted as two)."""
-    if not isinstance(value, str) or len(value) * 2 <= width - 2:
+    if not can_wrap(value, width):
         return 1
     room = max(width - 2, 1)
     return sum(max(1, math.ceil(text_width(line) / room)) for line in value.split("\n"))
 
 
+def _height(lines: int) -> float | None:
+    return min(LINE_HEIGHT * lines + 2, MAX_ROW_HEIGHT) if lines > 1 else None
+
+
 def row_height(values: Sequence[Any], widths: Sequence[float]) -> float | None:
     """Explicit height for a row with wrapped text (neither LibreOffice nor Excel reliably
     grows rows written by XlsxWriter); None when one line fits."""
-    lines = max((text_lines(v, w) for v, w in zip(values, widths)), default=1)
-    if lines <= 1:
-        return None
-    return min(LINE_HEIGHT * lines + 2, MAX_ROW_HEIGHT)
+    return _height(max((text_lines(v, w) for v, w in zip(values, widths)), default=1))
+
+
+def row_heights(columns: Sequence[Sequence[Any]], widths: Sequence[float]) -> dict[int, float]:
+    """Row index → explicit height, for the rows where some text wraps (row_height of each
+    row); only texts that can wrap are measured, every other row keeps the default height."""
+    lines: dict[int, int] = {}
+    for values, width in zip(columns, widths):
+        limit = (width - 2) / 2
+        for i, v in enumerate(values):
+            if type(v) is str and (len(v) > limit or "\n" in v):
+                n = text_lines(v, width)
+                if n > lines.get(i, 1):
+                    lines[i] = n
+    return {i: h for i, n in lines.items() if (h := _height(n)) is not None}
 
 
 def header_height(headers: Sequence[str], widths: Sequence[float]) -> float:
@@ -300,18 +392,55 @@ class SheetPlan:
     subtitle: str = ""
 
 
+def expand_rows(source: list[list[Any]], keys: Sequence[int],
+                columns: Sequence[Sequence[Any]]) -> tuple[list[list[Any]], list[int]]:
+    """expand_row over every row: (sheet rows, index of the frame row each came from). Only
+    rows holding a text too long for one cell are looked at (columns: transpose(source))."""
+    half = EXCEL_CELL_LIMIT // 2  # split_text keeps shorter texts whole
+    long = {i for values in columns for i, v in enumerate(values)
+            if isinstance(v, str) and len(v) > half}
+    if not long:
+        return source, list(range(len(source)))
+    rows: list[list[Any]] = []
+    origin: list[int] = []
+    for i, rec in enumerate(source):
+        pieces = expand_row(rec, keys) if i in long else [rec]
+        rows += pieces
+        origin += [i] * len(pieces)
+    return rows, origin
+
+
+def write_rows(ws: Worksheet, st: Styles, first: int, rows: Sequence[Sequence[Any]],
+               fmts: Sequence[Sequence[Format]]) -> None:
+    """write_value on every cell, the common types inlined (a string → write_string, never
+    a formula; None → a blank cell in the column's format). `fmts[i]`: row i's formats."""
+    string, blank, number = ws.write_string, ws.write_blank, ws.write_number
+    specials = st.specials
+    for r, (values, formats) in enumerate(zip(rows, fmts), start=first):
+        for c, v in enumerate(values):
+            kind = type(v)
+            if kind is str:
+                string(r, c, v, specials.get(v) or formats[c])
+            elif v is None:
+                blank(r, c, None, formats[c])
+            elif kind is int or kind is float:
+                number(r, c, v, formats[c])
+            else:
+                write_value(ws, r, c, v, formats[c], st)
+
+
 def write_table(wb: Workbook, st: Styles, title: str, plan: SheetPlan, author: str) -> Worksheet:
     ws = wb.add_worksheet(plan.name)
     headers = [str(c) for c in plan.frame.columns]
     n = max(len(headers), 1)
-    source = [[plain(v) for v in rec] for rec in plan.frame.itertuples(index=False, name=None)]
-    kinds = [column_kind(h, [r[c] for r in source]) for c, h in enumerate(headers)]
+    source = plain_rows(plan.frame)
+    columns = transpose(source, len(headers))
+    kinds = [column_kind(h, values) for h, values in zip(headers, columns)]
     keys = [c for c, h in enumerate(headers) if h in plan.keys]
-    rows: list[tuple[list[Any], bool]] = []
-    for rec in source:
-        is_total = plan.total_label is not None and rec and rec[0] == plan.total_label
-        rows += [(r, bool(is_total)) for r in expand_row(rec, keys)]
-    widths = column_widths(headers, kinds, [r for r, _ in rows])
+    rows, origin = expand_rows(source, keys, columns)
+    if len(rows) != len(source):
+        columns = transpose(rows, len(headers))
+    widths = column_widths(headers, kinds, rows, columns)
     _fit_title(widths, title)
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
@@ -333,20 +462,20 @@ def write_table(wb: Workbook, st: Styles, title: str, plan: SheetPlan, author: s
                              {"author": author, "x_scale": 2.4, "y_scale": 1.6,
                               "font_name": FONT})
     ws.set_row(header_row, header_height(headers, widths))
-    r = header_row
-    # only columns where some text is long enough to wrap need a height check
-    text_columns = [c for c, k in enumerate(kinds) if k == "text" and any(
-        type(v) is str and len(v) * 2 > widths[c] - 2 for v, _ in ((r[c], 0) for r, _ in rows))]
+    first = header_row + 1
+    # only text columns can wrap, and only their long (or multi-line) texts need measuring
+    text_columns = [c for c, k in enumerate(kinds) if k == "text"]
+    heights = row_heights([columns[c] for c in text_columns], [widths[c] for c in text_columns])
     plain_fmt = [st.column(k) for k in kinds]
     total_fmt = [st.column(k, total=True) for k in kinds]
-    for r, (values, is_total) in enumerate(rows, start=header_row + 1):
-        height = row_height([values[c] for c in text_columns], [widths[c] for c in text_columns])
-        if height is not None:
-            ws.set_row(r, height)
-        fmts = total_fmt if is_total else plain_fmt
-        for c, v in enumerate(values):
-            write_value(ws, r, c, v, fmts[c], st)
-    ws.autofilter(header_row, 0, max(r, header_row), n - 1)
+    label = plan.total_label
+    totals = {i for i, rec in enumerate(source) if label is not None and rec and rec[0] == label}
+    fmts = [total_fmt if i in totals else plain_fmt for i in origin] if totals else \
+        [plain_fmt] * len(rows)
+    for i in sorted(heights):  # rows in order (constant_memory needs that)
+        ws.set_row(first + i, heights[i])
+    write_rows(ws, st, first, rows, fmts)
+    ws.autofilter(header_row, 0, max(first + len(rows) - 1, header_row), n - 1)
     print_setup(ws, header_row, n)
     if plan.freeze_columns:
         ws.freeze_panes(header_row + 1, plan.freeze_columns)
@@ -383,6 +512,14 @@ class Section:
     rows: list[list[Any]]
     note: str = ""
     vertical_from: int | None = None  # headers from this column on are set vertically (names)
+    # sparse: blank cells are not written; one conditional format draws the grid instead
+    # (a 谈话矩阵 is mostly blank: 20k rows × 60 columns at district scale)
+    sparse: bool = False
+
+
+def _plain_list(row: Sequence[Any]) -> list[Any]:
+    fast = _PLAIN_TYPES
+    return [v if v is None or type(v) in fast else plain(v) for v in row]
 
 
 def write_sections(wb: Workbook, st: Styles, title: str, name: str, sections: Sequence[Section],
@@ -392,24 +529,28 @@ def write_sections(wb: Workbook, st: Styles, title: str, name: str, sections: Se
     caps = caps or {}
     n = max((len(s.headers) for s in sections), default=1)
     width = [0] * n
+    tables: list[tuple[list[list[Any]], list[Sequence[Any]]]] = []
     for s in sections:
         for c, h in enumerate(s.headers):
             if s.vertical_from is None or c < s.vertical_from:
                 width[c] = max(width[c], display_width(h))
-        for row in s.rows:
-            for c, v in enumerate(row):
-                if v is not None:
-                    size = len(str(v)) if type(v) is int else \
-                        _cell_width("text", plain(v), caps.get(c, NARROW_MAX))
-                    if size > width[c]:
-                        width[c] = size
+        rows = [_plain_list(row) for row in s.rows]
+        columns = transpose(rows, len(s.headers))
+        for c, values in enumerate(columns):
+            width[c] = max(width[c], data_width("text", values, caps.get(c, NARROW_MAX)))
+        expanded, _ = expand_rows(rows, [0], columns)
+        if len(expanded) != len(rows):
+            columns = transpose(expanded, len(s.headers))
+        tables.append((expanded, columns))
     widths: list[float] = [max(min(w, caps.get(c, NARROW_MAX)) + 2, 4) for c, w in enumerate(width)]
     _fit_title(widths, title)
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     _title(ws, st, title, n)
+    string, blank, number = ws.write_string, ws.write_blank, ws.write_number
+    specials, text, figure = st.specials, st.text, st.f.number
     r = 2
-    for s in sections:
+    for s, (rows, columns) in zip(sections, tables):
         ws.write_string(r, 0, s.heading, st.section)
         r += 1
         if s.note:
@@ -424,15 +565,26 @@ def write_sections(wb: Workbook, st: Styles, title: str, name: str, sections: Se
             height = max(height, LINE_HEIGHT * tallest + 4)
         ws.set_row(r, min(height, MAX_ROW_HEIGHT))
         r += 1
-        for row in s.rows:
-            for piece in expand_row([plain(v) for v in row], [0]):
-                grow = row_height(piece, widths)
-                if grow is not None:
-                    ws.set_row(r, grow)
-                for c, v in enumerate(piece):
-                    number = type(v) is int or type(v) is float
-                    write_value(ws, r, c, v, st.f.number if number else st.text, st)
-                r += 1
+        heights = row_heights(columns, widths)
+        first = r
+        for i, row in enumerate(rows):
+            if i in heights:
+                ws.set_row(r, heights[i])
+            for c, v in enumerate(row):
+                kind = type(v)
+                if kind is str:
+                    string(r, c, v, specials.get(v) or text)
+                elif v is None:
+                    if not s.sparse:
+                        blank(r, c, None, text)
+                elif kind is int or kind is float:
+                    number(r, c, v, figure)
+                else:
+                    write_value(ws, r, c, v, text, st)
+            r += 1
+        if s.sparse and rows and s.headers:
+            ws.conditional_format(first, 0, r - 1, len(s.headers) - 1,
+                                  {"type": "formula", "criteria": "TRUE", "format": st.grid})
         r += 1
     print_setup(ws, 0, n)
     return ws
@@ -441,10 +593,10 @@ def write_sections(wb: Workbook, st: Styles, title: str, name: str, sections: Se
 def matrix_sections(filing: Filing) -> list[Section]:
     sections = []
     for branch, m in filing.talk_matrices:
-        rows = [[plain(v) for v in rec] for rec in m.itertuples(index=False, name=None)]
+        rows = plain_rows(m)
         sections.append(Section(f"{branch}（{len(rows)} 人）", [str(c) for c in m.columns], rows,
                                 "行为谈话人，列为谈话对象，数字为谈话次数（空白为没有谈话记录）",
-                                vertical_from=2))
+                                vertical_from=2, sparse=True))
     return sections
 
 
@@ -594,20 +746,54 @@ def build_report(wb: Workbook, report: Report, campaign: Campaign, branch_order:
                    NOTES_CAPS)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a workbook is built: XlsxWriter allocates a
+    tracked object per cell and no cycles worth collecting, and every collection would walk
+    the whole heap (the validated inputs, the frames) again — measured −15–20 % write time
+    at 400 branches, the same peak memory. The previous state is restored afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# Above this many cells (about 600 branches) the filing is written in constant_memory mode:
+# measured at 800 branches (1.9 M cells), peak RSS 1.10 → 0.70 GiB for +18 % write time.
+CONSTANT_MEMORY_CELLS = 1_500_000
+
+
+def filing_cells(filing: Filing) -> int:
+    """About how many cells the filing workbook holds (a 谈话矩阵 row: ~4 written cells)."""
+    frames = (filing.summary, filing.results, filing.problems, filing.rectifications,
+              filing.coverage, filing.talks, filing.missing_pairs, filing.makeups,
+              filing.stages, filing.flags, filing.issues)
+    return sum(f.size for f in frames) + sum(4 * len(m) for _, m in filing.talk_matrices)
+
+
 def atomic_write(path: Path, build: Callable[[Workbook], None], campaign: Campaign,
-                 title: str) -> None:
+                 title: str, constant_memory: bool = False) -> None:
     """Build the workbook in memory, write a temp file beside `path`, fsync, os.replace:
-    an interrupted run leaves the old file (or none), never half a file."""
+    an interrupted run leaves the old file (or none), never half a file.
+    constant_memory: rows go through XlsxWriter's temporary files (in a temporary folder
+    removed afterwards, also when the build fails) instead of staying in memory."""
     path = Path(path)
     buffer = BytesIO()
-    wb = new_workbook(buffer, campaign.created, title, campaign.organisation)
-    build(wb)
-    wb.close()
+    scratch = (tempfile.TemporaryDirectory(prefix="orglife-xlsx-", ignore_cleanup_errors=True)
+               if constant_memory else nullcontext(None))
+    with scratch as tmpdir, gc_paused():
+        wb = new_workbook(buffer, campaign.created, title, campaign.organisation,
+                          constant_memory=constant_memory, tmpdir=tmpdir)
+        build(wb)
+        wb.close()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(buffer.getvalue())
+            out.write(buffer.getbuffer())
             out.flush()
             os.fsync(out.fileno())
         mask = os.umask(0)
@@ -620,10 +806,14 @@ def atomic_write(path: Path, build: Callable[[Workbook], None], campaign: Campai
         raise
 
 
-def write_filing(filing: Filing, report: Report, campaign: Campaign, path: Path) -> None:
-    """Write the consolidated filing workbook (备案) to `path` (SPEC §7)."""
+def write_filing(filing: Filing, report: Report, campaign: Campaign, path: Path,
+                 constant_memory: bool | None = None) -> None:
+    """Write the consolidated filing workbook (备案) to `path` (SPEC §7). constant_memory:
+    None chooses by size (CONSTANT_MEMORY_CELLS); the workbook is the same either way."""
+    if constant_memory is None:
+        constant_memory = filing_cells(filing) > CONSTANT_MEMORY_CELLS
     atomic_write(path, lambda wb: build_filing(wb, filing, report, campaign), campaign,
-                 f"{filing.title} 备案")
+                 f"{filing.title} 备案", constant_memory)
 
 
 def write_report(report: Report, campaign: Campaign, path: Path,

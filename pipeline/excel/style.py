@@ -52,9 +52,16 @@ def fit_widths(headers: Iterable[Any], rows: Iterable[Iterable[Any]], minimum: i
     return [min(max(w + 2, minimum), maximum) for w in widths]
 
 
-def new_workbook(target: Any, created: dt.datetime, title: str, author: str) -> Workbook:
-    """A workbook with safe options and fixed document properties (same inputs, same bytes)."""
-    wb = Workbook(target, {**WORKBOOK_OPTIONS, "in_memory": True})
+def new_workbook(target: Any, created: dt.datetime, title: str, author: str,
+                 constant_memory: bool = False, tmpdir: str | None = None) -> Workbook:
+    """A workbook with safe options and fixed document properties (same inputs, same bytes).
+
+    Built in memory by default. constant_memory: each row goes to a temporary file (in
+    `tmpdir`) as soon as a later row is written — about a third of the memory, some 15–20 %
+    slower; every sheet must then be written strictly row by row, top to bottom (a cell
+    written above the current row is lost)."""
+    mode = {"constant_memory": True, "tmpdir": tmpdir} if constant_memory else {"in_memory": True}
+    wb = Workbook(target, {**WORKBOOK_OPTIONS, **mode})
     wb.set_properties({"title": title, "author": author, "company": author, "created": created})
     wb.set_calc_mode("auto")
     return wb

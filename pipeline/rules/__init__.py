@@ -14,7 +14,9 @@ with dropped=True means its row is not used in the filing (`dropped_rows`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from pipeline.config import Campaign
 from pipeline.issues import Issue
@@ -60,12 +62,44 @@ def _unique(found: Iterable[Issue]) -> list[Issue]:
     return list(dict.fromkeys(found))
 
 
+# Inside one_run(): branch identity → (branch, campaign, its R-F6 issues, the branch without
+# those rows), so check_across reuses what check_branch found for the same BranchInput.
+_STRIPPED: ContextVar[dict[int, tuple[BranchInput, Campaign, list[Issue], BranchInput]] | None] = (
+    ContextVar("orglife_stripped", default=None))
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """One validation run: check_branch and check_across called on the same BranchInput objects
+    inside it find its template leftovers (R-F6) once. The inputs must not change meanwhile."""
+    if _STRIPPED.get() is not None:
+        yield
+        return
+    token = _STRIPPED.set({})
+    try:
+        yield
+    finally:
+        _STRIPPED.reset(token)
+
+
+def _without_leftovers(b: BranchInput, campaign: Campaign) -> tuple[list[Issue], BranchInput]:
+    """R-F6 issues of `b` and `b` without their rows (kept for the run inside one_run())."""
+    kept = _STRIPPED.get()
+    hit = kept.get(id(b)) if kept is not None else None
+    if hit is not None and hit[0] is b and hit[1] is campaign:
+        return hit[2], hit[3]
+    leftovers = list(files.template_leftovers(b, campaign))
+    clean = files.strip_leftovers(b, leftovers)
+    if kept is not None:
+        kept[id(b)] = (b, campaign, leftovers, clean)
+    return leftovers, clean
+
+
 def check_branch(b: BranchInput, campaign: Campaign) -> list[Issue]:
     """Every value issue of one workbook, in a fixed order (family by family, rule by rule,
     row by row)."""
     with shared_work():
-        leftovers = list(files.template_leftovers(b, campaign))
-        clean = files.strip_leftovers(b, leftovers)
+        leftovers, clean = _without_leftovers(b, campaign)
         found: list[Issue] = [*leftovers]
         for family in FAMILIES[1:]:
             if family is ballots:
@@ -80,8 +114,7 @@ def check_across(branches: list[BranchInput], campaign: Campaign) -> list[Issue]
     """Rules that need several workbooks: 支委会 before the 总支委员会 (R-M1), a 总支委员 graded
     once in their own branch (R-G1)."""
     with shared_work():
-        clean = [files.strip_leftovers(b, list(files.template_leftovers(b, campaign)))
-                 for b in branches]
+        clean = [_without_leftovers(b, campaign)[1] for b in branches]
         return _unique(i for _, fn in ACROSS for i in fn(clean, campaign))
 
 
@@ -94,4 +127,4 @@ def dropped_rows(found: Iterable[Issue]) -> dict[tuple[str, str, str], set[int]]
     return dict(rows)
 
 
-__all__ = ["CHECKS", "STRUCTURAL", "check_across", "check_branch", "dropped_rows"]
+__all__ = ["CHECKS", "STRUCTURAL", "check_across", "check_branch", "dropped_rows", "one_run"]
