@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NoReturn
 
@@ -98,15 +99,16 @@ def _progress_callback(total_hint: str) -> tuple[Callable[[str], None] | None, C
     return step, progress.stop
 
 
-def _run_validation(inbox: Path, config_path: Path, roster_path: Path | None) -> tuple[
-        Campaign, "Outcome"]:
+def _run_validation(inbox: Path, config_path: Path, roster_path: Path | None,
+                    keep_tallies: bool = False) -> tuple[Campaign, "Outcome"]:
     from pipeline.run import validate
 
     campaign = _campaign(config_path)
     roster = _roster(campaign, roster_path)
     step, stop = _progress_callback("读取收件箱…")
     try:
-        outcome = validate(_inbox(inbox), campaign, roster, progress=step)
+        outcome = validate(_inbox(inbox), campaign, roster, progress=step,
+                           keep_tallies=keep_tallies)
     finally:
         stop()
     return campaign, outcome
@@ -144,14 +146,18 @@ def validate_cmd(inbox: Path, config_path: Path, roster_path: Path | None,
 def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_path: Path) -> None:
     """校验并汇总收件箱，生成备案工作簿（有错误时仍生成，退出码为 1）。"""
     from pipeline.aggregate import aggregate, first_sent
+    from pipeline.anonymity import redact_ballot_rows
     from pipeline.excel.filing import write_filing
     from pipeline.render import print_summary
 
-    campaign, outcome = _run_validation(inbox, config_path, roster_path)
+    campaign, outcome = _run_validation(inbox, config_path, roster_path, keep_tallies=True)
     target = _output_file(out_path, campaign.filing_name, inbox)
     first = first_sent(outcome.intake) if outcome.intake else None
-    filing = aggregate(outcome.branches, outcome.report.issues, campaign, first=first)
-    _write(lambda: write_filing(filing, outcome.report, campaign, target), target)
+    # The filing goes upward: ballot-row issues lose their row and 票号 (R-B6).
+    public = replace(outcome.report, issues=redact_ballot_rows(outcome.report.issues))
+    filing = aggregate(outcome.branches, public.issues, campaign, first=first,
+                       tallies=outcome.tallies)
+    _write(lambda: write_filing(filing, public, campaign, target), target)
     print_summary(outcome, campaign)
     state = "通过校验" if outcome.report.ok else "未通过校验（备案工作簿已生成，汇总表已标明）"
     click.echo(f"备案工作簿：{target}（{state}）")

@@ -148,8 +148,10 @@ def test_exit_1_when_errors_and_the_filing_is_still_written(tmp_path: Path):
     assert "未通过校验" in summary
     issues = rows(openpyxl.load_workbook(out)["校验问题"])
     b1 = [i for i in issues if i["规则"] == "R-B1"]
-    assert b1 and b1[0]["文件"] == "第一支部.xlsx" and b1[0]["单元格"] == "C5"
-    assert b1[0]["级别"] == "错误"
+    # R-B6: the filing names the member's column, not the ballot's row (the terminal says C5)
+    assert b1 and b1[0]["文件"] == "第一支部.xlsx" and b1[0]["单元格"] == "C"
+    assert b1[0]["级别"] == "错误" and "良好" in b1[0]["说明"]
+    assert "第一支部.xlsx 民主测评!C5" in result.stdout
 
 
 def test_exit_2_on_usage_errors(tmp_path: Path):

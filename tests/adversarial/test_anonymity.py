@@ -105,10 +105,6 @@ def test_r_b6_ballot_order_and_numbers_do_not_reach_the_filing(inbox: Path, tmp_
     assert after == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "R-B6 gap in the filing: 校验问题 (aggregate.issue_frame / filing) copies ballot-row issues "
-    "with their cell (民主测评!A29: the ballot's place in the order), the 票号 as 发现值 and in "
-    "the message; the filing should keep the column (member) and drop the row and 票号"))
 def test_r_b6_ballot_slips_do_not_reveal_ballot_order(inbox: Path, tmp_path: Path) -> None:
     plant(inbox / FOUR)
     before = filing_values(consolidate(inbox, tmp_path / "a.xlsx"))
@@ -117,9 +113,6 @@ def test_r_b6_ballot_slips_do_not_reveal_ballot_order(inbox: Path, tmp_path: Pat
     assert after == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "R-B6 gap in the filing: the R-B4 blank-ballot warning carries its 票号 (发现值 and message) "
-    "into 校验问题; see test_r_b6_ballot_slips_do_not_reveal_ballot_order"))
 def test_r_b6_no_ballot_number_appears_in_the_filing(inbox: Path, tmp_path: Path) -> None:
     plant(inbox / FOUR)
     numbers = ballot_numbers(inbox)
