@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
 import stat
@@ -43,7 +44,7 @@ from pathlib import Path
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.excel.read import NotSpreadsheet, RawSheet, RawWorkbook, UnreadableFile, read_bytes
-from pipeline.excel.table import Header, MissingColumns, find_header
+from pipeline.excel.table import Header, MissingColumns, sheet_header
 from pipeline.issues import Issue, Severity, issue
 from pipeline.model import InputFile
 from pipeline.normalize import clean_text, fold, is_blank
@@ -344,8 +345,14 @@ def read_meta(book: RawWorkbook) -> tuple[RawSheet, dict[str, tuple[str, int]]] 
 def mentioned(text: str, names: Sequence[str]) -> list[str]:
     """The names that occur in `text` (folded), without those inside a longer match."""
     key = fold(text)
-    hits = [n for n in names if fold(n) and fold(n) in key]
+    hits = [n for n, folded in _folded(tuple(names)) if folded and folded in key]
     return [n for n in hits if not any(n != m and fold(n) in fold(m) for m in hits)]
+
+
+@functools.lru_cache(maxsize=64)
+def _folded(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each name with its folded key (the branch names, asked about for every file)."""
+    return tuple((n, fold(n)) for n in names)
 
 
 def _place(f: InputFile, book: RawWorkbook, campaign: Campaign, known: list[str],
@@ -362,7 +369,8 @@ def _place(f: InputFile, book: RawWorkbook, campaign: Campaign, known: list[str]
             return values.get(key, ("", 0))[0]
 
         template, version, claimed = value("template"), value("version"), value("branch")
-        known_claim = next((k for k in known if fold(k) == fold(claimed)), "")
+        claim = fold(claimed)
+        known_claim = next((k for k, key in _folded(tuple(known)) if key == claim), "")
 
         def other(key: str, found: str, expected: str, message: str) -> None:
             """R-F5: the file is not used."""
@@ -416,7 +424,7 @@ def _title_text(book: RawWorkbook) -> str:
         name = _contract_name(sheet.name)
         if name is None or sheet.error:
             continue
-        header = find_header(sheet.rows, C.SHEETS[name].headers, merged=sheet.merged)
+        header = sheet_header(sheet, C.SHEETS[name].headers)
         top = header.row if isinstance(header, Header) else TITLE_ROWS_WITHOUT_HEADER
         for row in sheet.rows[:top]:
             parts += [clean_text(v) for v in row if not is_blank(v)]
@@ -461,7 +469,7 @@ def filled(sheet: RawSheet, name: str, template: Prefill) -> bool:
     """Whether a contract sheet holds data the branch typed (see the module docstring)."""
     spec = C.SHEETS[name]
     synonyms = C.ROSTER_SYNONYMS if name == C.ROSTER else None
-    header = find_header(sheet.rows, spec.headers, synonyms=synonyms, merged=sheet.merged)
+    header = sheet_header(sheet, spec.headers, synonyms=synonyms)
     if isinstance(header, MissingColumns):
         return any(not is_blank(v) for row in sheet.rows for v in row)
     defaults = template.get(name, {})
@@ -499,7 +507,9 @@ def _newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
             seen.add(name)
             target = sent if filled(sheet, name, template) else blank
             if sheet.name != name:  # a tab renamed "谈心谈话 ": placed under its contract name
-                sheet = dataclasses.replace(sheet, name=name)
+                renamed = dataclasses.replace(sheet, name=name)
+                renamed.headers.update(sheet.headers)  # the same rows: the same headers
+                sheet = renamed
             target.setdefault((f.branch, name), []).append((f, sheet))
             if target is sent:
                 sent_by_file[f.name].add(name)

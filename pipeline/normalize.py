@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from typing import Any
@@ -10,12 +11,42 @@ from typing import Any
 # Zero-width characters and BOM that survive copy-paste from web pages and WeChat.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+# An inbox repeats the same few texts (names, grades, 出席, headers) millions of times, so the
+# text functions keep their results for str cells (bounded; numbers and dates are not kept).
+# ASCII text needs no NFKC and holds no invisible character: it is only trimmed.
+_CACHE = 1 << 17
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _clean_unicode(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).strip()
+
+
+def _clean_str(text: str) -> str:
+    return text.strip() if text.isascii() else _clean_unicode(text)
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _fold_str(text: str) -> str:
+    return _SPACES.sub("", _clean_str(text))
+
+
+@functools.lru_cache(maxsize=_CACHE)
+def _name_str(text: str) -> str:
+    text = _clean_str(text).replace("（", "(").replace("）", ")")
+    if _HAN.search(text):
+        return _SPACES.sub("", text)
+    return _SPACES.sub(" ", text)
 
 
 def is_blank(value: Any) -> bool:
     """None, NaN, empty or whitespace-only text."""
     if value is None:
         return True
+    if value.__class__ is str:
+        return not value or not _clean_str(value)
     if isinstance(value, float) and value != value:
         return True
     if isinstance(value, str):
@@ -26,6 +57,8 @@ def is_blank(value: Any) -> bool:
 def clean_text(value: Any) -> str:
     """Cell → text: NFKC (full-width → half-width, NBSP → space), invisible characters out,
     trimmed. Whole-number floats lose their '.0' (Excel stores every number as a double)."""
+    if value.__class__ is str:
+        return _clean_str(value)
     if value is None:
         return ""
     if isinstance(value, float):
@@ -35,12 +68,13 @@ def clean_text(value: Any) -> str:
             value = int(value)
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         value = value.date()
-    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE)
-    return text.strip()
+    return _clean_str(str(value))
 
 
 def fold(value: Any) -> str:
     """Comparison key: clean_text without any whitespace (headers, grades, choice values)."""
+    if value.__class__ is str:
+        return _fold_str(value)
     return _SPACES.sub("", clean_text(value))
 
 
@@ -49,8 +83,10 @@ def clean_name(value: Any) -> str:
 
     Latin names keep single inner spaces ("Li Ming"). Brackets are folded to ASCII so that
     王伟（2） and 王伟(2) are the same person."""
+    if value.__class__ is str:
+        return _name_str(value)
     text = clean_text(value).replace("（", "(").replace("）", ")")
-    if re.search(r"[\u3400-\u9fff]", text):
+    if _HAN.search(text):
         return _SPACES.sub("", text)
     return _SPACES.sub(" ", text)
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from pipeline import contract as C
+from pipeline.batch import fewer_collections
 from pipeline.config import Campaign
 from pipeline.excel.read import UnreadableFile, read_path
 from pipeline.excel.table import MissingColumns, Table, locate
@@ -98,9 +104,14 @@ def evaluated_in_order(members: Sequence[Member]) -> list[Member]:
 
 def parse_roles(value: Any) -> tuple[tuple[str, ...], list[str]]:
     """'支部书记、总支委员' → (roles, unknown parts)."""
-    parts = [p for p in _ROLE_SPLIT.split(clean_text(value)) if p and p not in ("党员", "无")]
-    roles = tuple(p for p in parts if p in C.ROLES)
-    return roles, [p for p in parts if p not in C.ROLES]
+    roles, unknown = _roles(clean_text(value))
+    return roles, list(unknown)
+
+
+@functools.lru_cache(maxsize=4096)
+def _roles(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    parts = [p for p in _ROLE_SPLIT.split(text) if p and p not in ("党员", "无")]
+    return tuple(p for p in parts if p in C.ROLES), tuple(p for p in parts if p not in C.ROLES)
 
 
 @dataclass
@@ -130,6 +141,22 @@ class RosterError(Exception):
         self.issues = issues
 
 
+# Cell types that DataFrame.to_dict("records") hands back unchanged (it boxes numpy scalars).
+_NATIVE = frozenset({str, type(None), int, float, bool, dt.datetime, dt.date, dt.time,
+                     dt.timedelta})
+
+
+def _row_dicts(frame: pd.DataFrame) -> list[dict[Any, Any]]:
+    """frame.to_dict("records"); for an object frame of plain Python values (what locate()
+    builds) without pandas' per-value boxing."""
+    if all(d == np.dtype(object) for d in frame.dtypes):
+        rows = frame.to_numpy(dtype=object).tolist()
+        if _NATIVE.issuperset(map(type, chain.from_iterable(rows))):
+            columns = frame.columns.tolist()
+            return [dict(zip(columns, row)) for row in rows]
+    return frame.to_dict("records")
+
+
 def _yes(value: Any) -> bool | None:
     key = fold(value)
     if key in C.YES_NO_SYNONYMS:
@@ -142,7 +169,20 @@ def members_from_table(table: Table, branch: str | None,
     """Rows of a roster-like table → members, with cell-located issues for unusable values.
 
     `branch` is None for the office roster (the 所在支部 column says it), or the branch whose
-    own 党员名册 sheet this is."""
+    own 党员名册 sheet this is. Kept on the table (intake and the rules read the same sheet)."""
+    memo = getattr(table, "memo", None)
+    key = ("members_from_table", branch, year)
+    if memo is None or key not in memo:
+        found = _members_from_table(table, branch, year)
+        if memo is None:
+            return found
+        memo[key] = (tuple(found[0]), tuple(found[1]))
+    members, problems = memo[key]
+    return list(members), list(problems)
+
+
+def _members_from_table(table: Table, branch: str | None,
+                        year: int) -> tuple[list[Member], list[Issue]]:
     members: list[Member] = []
     problems: list[Issue] = []
     f = table.frame
@@ -154,7 +194,7 @@ def members_from_table(table: Table, branch: str | None,
                               sheet=table.sheet))
 
     # to_dict, not iterrows: one Series per row was half of the rules' time (measured).
-    for r, rec in zip(f.index.tolist(), f.to_dict("records")):
+    for r, rec in zip(f.index.tolist(), _row_dicts(f)):
         name = clean_name(rec["姓名"])
         if not name:
             bad("R-P1", r, "姓名", "", "党员姓名", "姓名为空，该行未计入名册", dropped=True)
@@ -238,6 +278,7 @@ def check_names_and_groups(members: Sequence[Member], table: Table, campaign: Ca
                         expected=f"{n} 个党小组", file=table.file, sheet=table.sheet)
 
 
+@fewer_collections()
 def load_roster(path: Path, campaign: Campaign) -> Roster:
     """Read the office roster (first sheet). RosterError lists every located problem."""
     name = path.name
@@ -258,7 +299,7 @@ def load_roster(path: Path, campaign: Campaign) -> Roster:
             f"党员名册缺少列：{'、'.join(table.missing)}（应有 {'、'.join(C.ROSTER_COLUMNS)}）",
             file=name, sheet=sheet.name, found="", expected="、".join(C.ROSTER_COLUMNS))])
     members, problems = members_from_table(table, None)
-    kept_rows = [r for r, rec in zip(table.frame.index.tolist(), table.frame.to_dict("records"))
+    kept_rows = [r for r, rec in zip(table.frame.index.tolist(), _row_dicts(table.frame))
                  if clean_name(rec["姓名"]) and clean_text(rec.get("所在支部"))]
     problems += list(check_names_and_groups(members, table, campaign, kept_rows))
     if problems:

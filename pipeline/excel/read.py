@@ -37,10 +37,10 @@ import io
 import re
 import struct
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from xml.etree import ElementTree as ET
 
 import python_calamine as pc
@@ -79,6 +79,10 @@ class RawSheet:
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)
     error: str = ""  # Chinese reason when the sheet was refused (then `rows` is empty)
     date1904: bool = False  # the workbook counts date serials from 1904 (see RawWorkbook)
+    # table.sheet_header()'s memo: (required, synonyms, keep) → the header found in `rows`.
+    # Not copied by dataclasses.replace(), so a copy with other rows never sees it.
+    headers: dict[Any, Any] = field(default_factory=dict, init=False, repr=False,
+                                    compare=False)
 
 
 @dataclass
@@ -266,6 +270,12 @@ def _looks_like_text(head: bytes) -> bool:
 # only costs the exact parse below.
 _FORMULA_MARK = b"f>"
 _CHUNK = 1 << 20
+# A sheet part declared up to this size is inflated once into memory and every scan below runs
+# on those bytes; a larger one is streamed in chunks, once per scan. Either way zipfile stops
+# at the declared size and checks the CRC.
+_WHOLE = 64 << 20
+
+Chunks = Callable[[], Iterable[bytes]]  # a part's bytes in chunks, afresh on each call
 
 
 def _zip_facts(data: bytes, limit: int, max_cells: int) -> _Facts:
@@ -424,18 +434,20 @@ _REF = re.compile(rb"""r\s*=\s*["']([A-Za-z]{0,3})(\d{1,7})""")
 # Far references, in two tiers so that ordinary sheets never pay for the exact span: beyond
 # column Z or row 99,999 (without any, a span is under 26 × 99,999 cells), then beyond
 # column ZZ or row 9,999 (without any, under 702 × 9,999 cells: still a bounded allocation).
-_FAR_REF = re.compile(rb"""r\s*=\s*["'](?:[A-Za-z]{2,3}\d|[A-Za-z]?\d{6})""")
-_FARTHER_REF = re.compile(rb"""r\s*=\s*["'](?:[A-Za-z]{3}\d|[A-Za-z]{0,3}\d{5})""")
+# (Possessive quantifiers: the same matches as without, no backtracking; ≥ 3 letters and 5
+# digits is matched by the first alternative.)
+_FAR_REF = re.compile(rb"""r\s*+=\s*+["'](?:[A-Za-z]{2,3}\d|[A-Za-z]?\d{6})""")
+_FARTHER_REF = re.compile(rb"""r\s*+=\s*+["'](?:[A-Za-z]{3}\d|[A-Za-z]{0,2}+\d{5})""")
 _TAIL = 64  # bytes kept from the previous chunk, so a mark split between chunks is found
 
 
-def _span(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
-    """(rows, columns) from A1 to the farthest row and column of `part`; None when no reference
-    is beyond column ZZ or row 9,999 (the span is bounded anyway). Columns are the farthest
-    column letter or the most cells in one row (a cell without a reference takes the next
-    column, so a row of them is as wide as it has cells)."""
+def _span(chunks: Chunks) -> tuple[int, int] | None:
+    """(rows, columns) from A1 to the farthest row and column of a sheet part; None when no
+    reference is beyond column ZZ or row 9,999 (the span is bounded anyway). Columns are the
+    farthest column letter or the most cells in one row (a cell without a reference takes the
+    next column, so a row of them is as wide as it has cells)."""
     tail = b""
-    for chunk in _chunks(zf, part):
+    for chunk in chunks():
         if _FARTHER_REF.search(tail + chunk):
             break
         tail = chunk[-_TAIL:]
@@ -443,7 +455,7 @@ def _span(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
         return None
     rows = cols = widest = in_row = 0
     tail = b""
-    for chunk in _chunks(zf, part):
+    for chunk in chunks():
         window = tail + chunk
         for letters, digits in _REF.findall(window):
             rows = max(rows, int(digits))
@@ -475,11 +487,22 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str,
     The span matters because calamine stores a sheet as one dense block from its first to its
     last cell: a 5 KB file with values in A1 and XFD1048576 asks for 17 billion cells, and a
     failed allocation in Rust aborts the whole process. So a sheet whose references span more
-    than `max_cells` cells is refused here, before calamine sees it (None: within the limit)."""
+    than `max_cells` cells is refused here, before calamine sees it (None: within the limit).
+
+    A part of at most _WHOLE bytes is inflated once and every pass reads those bytes."""
+    data = _inflated(zf, part)
+    source: Callable[[], IO[bytes]]
+    if data is not None:
+        whole = (data,) if data else ()
+        chunks: Chunks = lambda: whole  # noqa: E731
+        source = lambda: io.BytesIO(data)  # noqa: E731
+    else:
+        chunks = lambda: _chunks(zf, part)  # noqa: E731
+        source = lambda: zf.open(part)  # noqa: E731
     tail = b""
     found = far = False
     head = b""
-    for chunk in _chunks(zf, part):
+    for chunk in chunks():
         if not head:
             head = chunk[:65536]
             if _has_doctype(head):
@@ -490,15 +513,26 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str,
         if not far:
             far = _FAR_REF.search(window) is not None
         tail = chunk[-_TAIL:]
-    span = _span(zf, part) if far else None
+    span = _span(chunks) if far else None
     if span is not None and span[0] * span[1] <= max_cells:
         span = None
     if not found or span is not None:
         return set(), span
-    return _uncached_cells(zf, part), None
+    return _uncached_cells(source, part), None
 
 
-def _uncached_cells(zf: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
+def _inflated(zf: zipfile.ZipFile, part: str) -> bytes | None:
+    """The part's bytes when declared at most _WHOLE bytes and intact; else None, and the
+    caller streams it (and so fails, on a damaged part, where and how a stream fails)."""
+    if zf.getinfo(part).file_size > _WHOLE:
+        return None
+    try:
+        return zf.read(part)
+    except Exception:  # damaged: the streamed scan below reports it as before
+        return None
+
+
+def _uncached_cells(source: Callable[[], IO[bytes]], part: str) -> set[tuple[int, int]]:
     """Formula cells of a sheet part that carry no cached value.
 
     A formula is cached when its <v> has text, or when the cell is typed (t="str" with an
@@ -506,7 +540,7 @@ def _uncached_cells(zf: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
     XlsxWriter writes <v></v> (value="") without a type: nobody computed those."""
     cells: set[tuple[int, int]] = set()
     row, col = -1, -1
-    with zf.open(part) as fh:
+    with source() as fh:
         try:
             for event, el in ET.iterparse(fh, events=("start", "end")):
                 tag = _local(el.tag)

@@ -17,11 +17,14 @@ read remaining numbers as 1900-system serials. Date-formatted cells come dated f
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline import contract as C
@@ -49,6 +52,14 @@ def col_letter(index: int) -> str:
 
 def header_key(value: Any) -> str:
     """Header comparison key: folded, without the '*' or （必填） marks people add."""
+    if value.__class__ is str:
+        return _header_key_str(value)
+    key = fold(value).replace("*", "").replace("(必填)", "").replace("(选填)", "")
+    return key.rstrip(":")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _header_key_str(value: str) -> str:
     key = fold(value).replace("*", "").replace("(必填)", "").replace("(选填)", "")
     return key.rstrip(":")
 
@@ -67,6 +78,10 @@ class Table:
     header_row: int
     extra_columns: list[str] = field(default_factory=list)
     raw: Sequence[Sequence[Any]] = field(default=(), repr=False, compare=False)
+    # Results derived from this table's rows, kept by their makers (e.g. the members that
+    # people.members_from_table reads). Not copied by dataclasses.replace(): a copy with
+    # other rows starts afresh.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cell(self, row: int, column: str) -> str:
         """Excel address of a value, e.g. cell(7, '谈话人') → 'A7'."""
@@ -99,35 +114,64 @@ class Header:
         return {**self.columns, **self.extras}
 
 
-def _canonical(value: Any, names: Sequence[str], synonyms: Mapping[str, str],
-               hinted: Sequence[str] = ()) -> str | None:
-    """The contract name a header cell means. `hinted` names also match with a trailing
-    bracketed hint removed (never member names: 王伟(2) is not 王伟)."""
-    key = header_key(value)
-    if not key:
+@dataclass(frozen=True)
+class _Matcher:
+    """The contract name a header cell means, for fixed names, synonyms and `hinted` names
+    (their keys made once): the first name, then the first synonym, whose key equals the
+    cell's key. `hinted` names (and their synonyms) also match with a trailing bracketed hint
+    removed (never member names: 王伟(2) is not 王伟)."""
+
+    exact: dict[str, str]  # key of a name or synonym → contract name
+    bare: dict[str, str]  # key of a hinted name or of a synonym of one → contract name
+    seen: dict[str, str | None] = field(default_factory=dict)  # text cell → its answer
+
+    def __call__(self, value: Any) -> str | None:
+        if value.__class__ is str:
+            seen = self.seen
+            if value not in seen:
+                if len(seen) >= 1 << 16:
+                    seen.clear()
+                seen[value] = self._canonical(value)
+            return seen[value]
+        return None if value is None else self._canonical(value)
+
+    def _canonical(self, value: Any) -> str | None:
+        key = header_key(value)
+        if not key:
+            return None
+        name = self.exact.get(key)
+        if name is not None:
+            return name
+        bare = _HINT.sub("", key)
+        if bare and bare != key:
+            return self.bare.get(bare)
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(names: tuple[str, ...], synonyms: tuple[tuple[str, str], ...],
+             hinted: tuple[str, ...]) -> _Matcher:
+    exact: dict[str, str] = {}
     for name in names:
-        if key == header_key(name):
-            return name
-    for alias, name in synonyms.items():
-        if key == header_key(alias):
-            return name
-    bare = _HINT.sub("", key)
-    if bare and bare != key:
-        for name in hinted:
-            if bare == header_key(name):
-                return name
-        for alias, name in synonyms.items():
-            if bare == header_key(alias) and name in hinted:
-                return name
-    return None
+        exact.setdefault(header_key(name), name)
+    for alias, name in synonyms:
+        exact.setdefault(header_key(alias), name)
+    bare: dict[str, str] = {}
+    for name in hinted:
+        bare.setdefault(header_key(name), name)
+    for alias, name in synonyms:
+        if name in hinted:
+            bare.setdefault(header_key(alias), name)
+    return _Matcher(exact, bare)
 
 
 def spread_headers(rows: Sequence[Sequence[Any]], merged: Sequence[Merge],
                    scan: int = HEADER_SCAN_ROWS) -> tuple[list[list[Any]], set[tuple[int, int]]]:
     """The top `scan` rows with each merged cell's value copied into the blank cells it
-    covers, and the (row, col) of the copies made sideways (not the merge's first column)."""
-    top = [list(r) for r in rows[:scan]]
+    covers, and the (row, col) of the copies made sideways (not the merge's first column).
+    Rows no merge changes are the input rows themselves: read them, never change them."""
+    top: list[Any] = list(rows[:scan])  # a row is copied (a list) before it is changed
+    copied: set[int] = set()
     sideways: set[tuple[int, int]] = set()
     for (r0, c0), (r1, c1) in merged:
         if r0 >= len(top) or r0 < 0 or c0 < 0:
@@ -137,6 +181,9 @@ def spread_headers(rows: Sequence[Sequence[Any]], merged: Sequence[Merge],
         if is_blank(value):
             continue
         for r in range(r0, min(r1, len(top) - 1) + 1):
+            if r not in copied:
+                top[r] = list(top[r])
+                copied.add(r)
             row = top[r]
             if len(row) <= c1:
                 row.extend([""] * (c1 + 1 - len(row)))
@@ -153,15 +200,18 @@ def find_header(rows: Sequence[Sequence[Any]], required: Sequence[str], *,
                 merged: Sequence[Merge] = ()) -> Header | MissingColumns:
     """The header row: the first of the top rows that holds the most required headers.
     Pure Python (no frame), cheap enough to run on every sheet of an inbox."""
-    synonyms = synonyms or {}
-    wanted = [*required, *keep]
+    pairs = tuple(synonyms.items()) if synonyms else ()
+    hinted = tuple(required)
+    scan = _matcher(hinted, pairs, hinted)
+    canonical = _matcher((*required, *keep), pairs, hinted)
     top, sideways = spread_headers(rows, merged) if merged else (rows[:HEADER_SCAN_ROWS], set())
     best_row, best_hits = None, 0
+    everything = len(set(required))
     for r, row in enumerate(top):
-        hits = len({c for c in (_canonical(v, required, synonyms, required) for v in row) if c})
+        hits = len({c for c in map(scan, row) if c})
         if hits > best_hits:
             best_row, best_hits = r, hits
-        if hits == len(set(required)):
+        if hits == everything:
             break
     if best_row is None:
         return MissingColumns(tuple(required), None)
@@ -171,7 +221,7 @@ def find_header(rows: Sequence[Sequence[Any]], required: Sequence[str], *,
     for c, value in enumerate(top[best_row]):
         if (best_row, c) in sideways:
             copies.add(c)
-        name = _canonical(value, wanted, synonyms, required)
+        name = canonical(value)
         if name is not None and name not in found:
             found[name] = c
         elif not is_blank(value):
@@ -187,16 +237,41 @@ def find_header(rows: Sequence[Sequence[Any]], required: Sequence[str], *,
 def data_rows(rows: Sequence[Sequence[Any]], header: Header) -> dict[int, list[Any]]:
     """Excel row number → the values of the header's columns (in `all_columns` order), for
     every row below the header that has a value in one of them."""
-    columns = header.all_columns
+    columns = list(header.all_columns.values())
+    pick = itemgetter(*columns) if len(columns) > 1 else None
+    width = max(columns, default=-1) + 1  # rows at least this long need no bounds checks
     data: dict[int, list[Any]] = {}
     for r in range(header.row + 1, len(rows)):
         row = rows[r]
-        values = [row[c] if c < len(row) else None for c in columns.values()]
-        values = [None if (isinstance(v, str) and v == "") else v for v in values]
-        if all(is_blank(v) for v in values):
-            continue
-        data[r + 1] = values
+        if pick is not None and len(row) >= width:
+            values = list(pick(row))
+        else:
+            values = [row[c] if c < len(row) else None for c in columns]
+        if "" in values:
+            values = [None if (isinstance(v, str) and v == "") else v for v in values]
+        for v in values:
+            if not is_blank(v):
+                data[r + 1] = values
+                break
     return data
+
+
+@functools.lru_cache(maxsize=1024)
+def _columns(names: tuple[str, ...]) -> pd.Index:
+    """The column index of these names (immutable: frames may share it)."""
+    return pd.Index(list(names))
+
+
+def _frame(data: dict[int, list[Any]], names: list[str]) -> pd.DataFrame:
+    """pd.DataFrame.from_dict(data, orient="index", columns=names, dtype=object), the same
+    frame, built from one object array (faster)."""
+    if data and names:
+        values = np.array(list(data.values()), dtype=object)
+        if values.shape == (len(data), len(names)):
+            index = pd.Index(np.fromiter(data, dtype=np.int64, count=len(data)))
+            return pd.DataFrame(values, index=index, columns=_columns(tuple(names)),
+                                dtype=object, copy=False)
+    return pd.DataFrame.from_dict(data, orient="index", columns=names, dtype=object)
 
 
 def _serial_1904(value: Any) -> Any:
@@ -219,6 +294,12 @@ def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str,
     header = find_header(rows, required, synonyms=synonyms, keep=keep, merged=merged)
     if isinstance(header, MissingColumns):
         return header
+    return _table(rows, header, file=file, sheet=sheet, date1904=date1904)
+
+
+def _table(rows: Sequence[Sequence[Any]], header: Header, *, file: str, sheet: str,
+           date1904: bool) -> Table:
+    """The Table below a found header (locate's second half)."""
     data = data_rows(rows, header)
     columns = header.all_columns
     names = list(columns)
@@ -235,7 +316,7 @@ def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str,
         for values in data.values():
             for i in dates:
                 values[i] = _serial_1904(values[i])
-    frame = pd.DataFrame.from_dict(data, orient="index", columns=names, dtype=object)
+    frame = _frame(data, names)
     if frame.empty:
         frame = pd.DataFrame(columns=names, dtype=object)
     frame.index.name = "行"
@@ -245,9 +326,28 @@ def locate(rows: Sequence[Sequence[Any]], required: Sequence[str], *, file: str,
                  extra_columns=[n for n in names if n in header.extras], raw=rows)
 
 
+def sheet_header(sheet: RawSheet, required: Sequence[str], *,
+                 synonyms: Mapping[str, str] | None = None,
+                 keep: Sequence[str] = ()) -> Header | MissingColumns:
+    """find_header() on a RawSheet with its merged ranges, kept on the sheet: the inbox (is the
+    sheet filled?) and the rules (locate) ask for the same header of the same rows."""
+    key = (tuple(required), tuple(synonyms.items()) if synonyms else (), tuple(keep))
+    memo = getattr(sheet, "headers", None)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = find_header(sheet.rows, required, synonyms=synonyms, keep=keep,
+                            merged=sheet.merged)
+        if memo is not None:
+            memo[key] = found
+    return found
+
+
 def locate_sheet(sheet: RawSheet, required: Sequence[str], *, file: str,
                  synonyms: Mapping[str, str] | None = None,
                  keep: Sequence[str] = ()) -> Table | MissingColumns:
     """locate() on a RawSheet, with its merged ranges."""
-    return locate(sheet.rows, required, file=file, sheet=sheet.name, synonyms=synonyms,
-                  keep=keep, merged=sheet.merged, date1904=getattr(sheet, "date1904", False))
+    header = sheet_header(sheet, required, synonyms=synonyms, keep=keep)
+    if isinstance(header, MissingColumns):
+        return header
+    return _table(sheet.rows, header, file=file, sheet=sheet.name,
+                  date1904=getattr(sheet, "date1904", False))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from pipeline import contract as C
 from pipeline.config import Campaign
+from pipeline.excel.table import Table
 from pipeline.issues import Issue
 from pipeline.model import BranchInput
 from pipeline.normalize import fold
@@ -19,11 +20,6 @@ from pipeline.rules._common import at, records, text
 
 # Marks that open an example or a hint (compared after NFKC folding: （示例） → (示例), 例： → 例:).
 EXAMPLE_PREFIXES = ("例:", "示例", "(示例)", "【示例】", "[示例]", "举例:", "如:", "填写示例")
-
-
-@functools.lru_cache(maxsize=4096)
-def _fold(text: str) -> str:
-    return fold(text)
 
 
 @functools.cache
@@ -40,7 +36,7 @@ def _template(sheet: str) -> tuple[dict[str, str], dict[str, str], int]:
 def leftover_reason(sheet: str, rec: dict[str, object]) -> tuple[str, str] | None:
     """(column, why) when the row carries template text, else None."""
     headers, prompts, enough = _template(sheet)
-    keys = {str(col): _fold(v) for col, v in rec.items() if isinstance(v, str)}
+    keys = {str(col): fold(v) for col, v in rec.items() if isinstance(v, str)}
     repeated = [col for col, key in keys.items() if key and headers.get(col) == key]
     if len(repeated) >= enough:
         return repeated[0], "是重复的表头行"
@@ -52,12 +48,37 @@ def leftover_reason(sheet: str, rec: dict[str, object]) -> tuple[str, str] | Non
     return None
 
 
+def _suspects(sheet: str, t: Table) -> list[int]:
+    """Positions (in records order) of the rows leftover_reason() can flag: those with a text
+    that, folded, is its column's header, its column's prompt or opens with an example mark.
+    Each column's distinct values are folded once; every other row has no reason."""
+    headers, prompts, _ = _template(sheet)
+    values = t.frame.to_numpy(dtype=object)
+    rows: set[int] = set()
+    for j, col in enumerate(map(str, t.frame.columns)):
+        column = values[:, j].tolist()
+        header, prompt = headers.get(col), prompts.get(col)
+        marked = set()
+        for v in set(column):
+            if isinstance(v, str):
+                key = fold(v)
+                if key and (key == header or key == prompt or key.startswith(EXAMPLE_PREFIXES)):
+                    marked.add(v)
+        if marked:
+            rows.update(i for i, v in enumerate(column) if v in marked)
+    return sorted(rows)
+
+
 def template_leftovers(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     """R-F6: a row holding an example (例：…, 示例…), a column's hint text or a repeated header
     row is not data: warning, and the row is dropped (dropped=True) — the one warning that drops
     a row, since the row was never data."""
     for sheet, t in b.tables.items():
-        for row, rec in records(t):
+        suspects = _suspects(sheet, t)
+        if not suspects:
+            continue
+        recs = records(t)
+        for row, rec in (recs[i] for i in suspects):
             found = leftover_reason(sheet, rec)
             if found is None:
                 continue

@@ -29,7 +29,7 @@ from pipeline.model import BranchInput
 from pipeline.normalize import clean_name, fold, is_blank, normalize_grade
 from pipeline.people import Member
 from pipeline.rules._common import Record, at, day, deadline, joined, read_date, records, text
-from pipeline.tally import VALID, Tally, shared, tally_branch
+from pipeline.tally import VALID, Tally, member_index, shared, tally_branch
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,10 @@ def _rows(b: BranchInput, campaign: Campaign) -> tuple[tuple[GradeRow, ...], tup
     found: list[Issue] = []
     rows: list[GradeRow] = []
     seen: dict[str, int] = {}
+    member_of = member_index(b).get
     for row, rec in records(t):
         name = clean_name(rec["姓名"])
-        member = b.member(name)
+        member = member_of(name)
         if member is None:
             what = "姓名为空" if not name else f"“{text(rec['姓名'])}”不在本支部名册中"
             found.append(at(b, t, "R-G1", "error", f"{what}，该行评定未采用",
@@ -264,6 +265,8 @@ def general_committee_graded_once(branches: list[BranchInput],
     for b in branches:
         if b.general or b.table(C.GRADING) is None:
             continue
+        if not any(m.general_committee for m in b.members):
+            continue  # every graded row is one of b.members: none is a 总支委员
         for row in grade_rows(b, campaign):
             m = row.member
             if not (m.general_committee and row.value in campaign.grades):

@@ -17,7 +17,7 @@ from pipeline.model import BranchInput
 from pipeline.normalize import clean_name, is_blank
 from pipeline.people import Member, check_names_and_groups, members_from_table
 from pipeline.rules._common import LIST_SPLIT, at, day, read_date, records, text
-from pipeline.tally import EVALUATED, parse_ballots, shared
+from pipeline.tally import EVALUATED, member_index, parse_ballots, shared
 
 
 @shared
@@ -83,9 +83,10 @@ def absent_members(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     yield from (i for i in _roster_values(b, campaign) if i.rule == "R-P3")
     t = b.table(C.ROSTER)
     meeting = campaign.deadlines["member_meeting"]
+    member_of = member_index(b).get
     if t is not None:
         for row, rec in records(t):
-            m = b.member(clean_name(rec["姓名"]))
+            m = member_of(clean_name(rec["姓名"]))
             if m is None:
                 continue
             if not m.present and is_blank(rec["缺席原因"]):
@@ -120,7 +121,7 @@ def absent_members(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     tally = b.table(C.TALLY)
     if tally is not None and not bs.ballots:
         for row, rec in records(tally):
-            m = b.member(clean_name(rec["姓名"]))
+            m = member_of(clean_name(rec["姓名"]))
             if m is None or m.present or not m.evaluated:
                 continue
             votes = [c for c in (*campaign.grades, "弃权") if c in rec and not is_blank(rec[c])

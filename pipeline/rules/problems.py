@@ -19,7 +19,7 @@ from pipeline.issues import Issue
 from pipeline.model import BranchInput
 from pipeline.normalize import clean_name, fold, is_blank
 from pipeline.rules._common import Record, at, joined, records, text
-from pipeline.tally import shared
+from pipeline.tally import member_index, shared
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,7 @@ def member_problems(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
         return
     aspects = "/".join(campaign.member_aspects)
     rows = problems(b)
+    member_of = member_index(b).get
     for p in rows:
         if p.team:
             continue
@@ -95,7 +96,7 @@ def member_problems(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                      row=p.row, column="对象", found="", expected=f"{C.TEAM} 或党员姓名",
                      dropped=True)
             continue
-        if b.member(p.target) is None:
+        if member_of(p.target) is None:
             yield at(b, t, "R-Q2", "error",
                      f"对象“{text(p.record['对象'])}”既不是{C.TEAM}也不在名册中，该行未采用",
                      row=p.row, column="对象", found=text(p.record["对象"]),

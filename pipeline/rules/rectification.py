@@ -20,6 +20,7 @@ from pipeline.model import BranchInput
 from pipeline.normalize import clean_name, fold, is_blank
 from pipeline.rules._common import LIST_SPLIT, at, day, joined, percent, read_date, records, text
 from pipeline.rules.problems import problems
+from pipeline.tally import member_index
 
 FOUR = ("整改事项", "整改措施", "责任人", "完成时限")
 # Titles accepted as 责任人 besides roster names: the roles of the roster and the usual
@@ -125,6 +126,7 @@ def member_commitments(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     if t is None:
         return
     targets: set[str] = set()
+    member_of = member_index(b).get
     for row, rec in records(t):
         if fold(rec["对象"]) == C.TEAM:
             continue
@@ -133,7 +135,7 @@ def member_commitments(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
             yield at(b, t, "R-R4", "error", f"对象为空，该行未采用；应为 {C.TEAM} 或党员姓名",
                      row=row, column="对象", found="", expected=f"{C.TEAM} 或党员姓名",
                      dropped=True)
-        elif b.member(name) is None:
+        elif member_of(name) is None:
             yield at(b, t, "R-R4", "error",
                      f"对象“{text(rec['对象'])}”既不是{C.TEAM}也不在名册中，该行未采用",
                      row=row, column="对象", found=text(rec["对象"]),
