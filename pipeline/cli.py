@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -100,7 +101,7 @@ def _progress_callback(total_hint: str) -> tuple[Callable[[str], None] | None, C
 
 
 def _run_validation(inbox: Path, config_path: Path, roster_path: Path | None,
-                    keep_tallies: bool = False) -> tuple[Campaign, "Outcome"]:
+                    keep_tallies: bool = False) -> tuple[Campaign, Outcome]:
     from pipeline.run import validate
 
     campaign = _campaign(config_path)

@@ -24,7 +24,7 @@ class BranchInput:
     members: list[Member]
     tables: dict[str, Table] = field(default_factory=dict)
     general: bool = False  # the 党总支's own workbook
-    received: dict[str, "SheetSource"] = field(default_factory=dict)  # sheet → where it came from
+    received: dict[str, SheetSource] = field(default_factory=dict)  # sheet → where it came from
 
     def table(self, sheet: str) -> Table | None:
         return self.tables.get(sheet)

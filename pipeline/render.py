@@ -27,7 +27,7 @@ def _console() -> Console:
     return console
 
 
-def print_summary(outcome: "Outcome", campaign: Campaign) -> None:
+def print_summary(outcome: Outcome, campaign: Campaign) -> None:
     """Per branch: errors and warnings; the most frequent rules; the first messages."""
     console = _console()
     report = outcome.report

@@ -6,9 +6,9 @@ The CLI only parses options, calls these and renders; nothing here prints.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from pipeline import contract as C
 from pipeline.batch import fewer_collections

@@ -194,7 +194,7 @@ def test_one_row_per_member_committee_first_and_general_members_not_listed(campa
                                             "周五", "吴六"]
     assert set(filing.results["支部"]) == {"第一支部"}
     # the 党总支 goes first in the lists, before the branches
-    assert list(filing.problems["支部"])[0] == C.GENERAL_BRANCH
+    assert next(iter(filing.problems["支部"])) == C.GENERAL_BRANCH
     assert list(filing.summary["支部"]) == [C.GENERAL_BRANCH, "第一支部", TOTAL]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 import warnings
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
