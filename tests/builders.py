@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,3 +49,20 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]], hidden: Sequence[
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def filing_values(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
+    """Every sheet's values of a filing, without the input files' fingerprints (SHA-256, size), which
+    change whenever an input file's bytes change."""
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for ws in wb.worksheets:
+        rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+        if ws.title == "说明":
+            header = next(n for n, r in enumerate(rows) if r[:3] == ("状态", "支部", "SHA-256"))
+            masked = {rows[header].index("SHA-256"), rows[header].index("大小（字节）")}
+            rows[header + 1:] = [tuple(None if c in masked else v for c, v in enumerate(r))
+                                 for r in rows[header + 1:]]
+        out[ws.title] = rows
+    wb.close()
+    return out

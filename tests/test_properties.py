@@ -18,7 +18,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from builders import branch, member
+from builders import branch, filing_values, member
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -201,23 +201,6 @@ def test_file_order_and_file_times_do_not_change_the_filing(reference: Reference
     work = fresh(tmp_path)
     filing = consolidate(small_inbox(work / "inbox", order, mtimes), work / "备案.xlsx")
     assert digest(filing) == reference.digest
-
-
-def filing_values(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
-    """Every sheet's values, without the input files' fingerprints (SHA-256, size), which
-    change whenever an input file's bytes change."""
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for ws in wb.worksheets:
-        rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
-        if ws.title == "说明":
-            header = next(n for n, r in enumerate(rows) if r[:3] == ("状态", "支部", "SHA-256"))
-            masked = {rows[header].index("SHA-256"), rows[header].index("大小（字节）")}
-            rows[header + 1:] = [tuple(None if c in masked else v for c, v in enumerate(r))
-                                 for r in rows[header + 1:]]
-        out[ws.title] = rows
-    wb.close()
-    return out
 
 
 REORDERABLE = (C.TALKS, C.PROBLEMS, C.GRADING, C.RECTIFY, C.MEETINGS)

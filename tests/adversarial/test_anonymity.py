@@ -4,14 +4,13 @@ size, which the 说明 sheet must list), and no 票号 of the inbox appears in a
 
 from __future__ import annotations
 
-import io
 import random
 import shutil
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
+from builders import filing_values
 from click.testing import CliRunner
 
 from pipeline import contract as C
@@ -31,23 +30,6 @@ def consolidate(inbox: Path, out: Path) -> bytes:
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code in (0, 1), result.output
     return out.read_bytes()
-
-
-def filing_values(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
-    """Every sheet's values, without the inputs' SHA-256 and size in 说明 (they change with
-    any byte of an input file)."""
-    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    for ws in wb.worksheets:
-        rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
-        if ws.title == "说明":
-            header = next(n for n, r in enumerate(rows) if r[:3] == ("状态", "支部", "SHA-256"))
-            masked = {rows[header].index("SHA-256"), rows[header].index("大小（字节）")}
-            rows[header + 1:] = [tuple(None if c in masked else v for c, v in enumerate(r))
-                                 for r in rows[header + 1:]]
-        out[ws.title] = rows
-    wb.close()
-    return out
 
 
 def plant(path: Path) -> None:
