@@ -7,7 +7,7 @@ CONFIG ?= workbooks/campaign.toml
 INBOX  ?= workbooks/inbox
 OUT    ?= outputs
 
-.PHONY: all templates demo consolidate validate status test bench lint clean
+.PHONY: all templates demo consolidate validate status test bench lint clean returns
 
 all: consolidate
 
@@ -45,3 +45,6 @@ lint: $(STAMP)
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+returns: $(STAMP)
+	$(BIN)/orglife returns $(INBOX) --config $(CONFIG) -o $(OUT)/退回

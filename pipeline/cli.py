@@ -202,3 +202,48 @@ def _write(action: Callable[[], None], target: Path) -> None:
         action()
     except OSError as exc:
         fail(f"无法写入 {target}：{exc.strerror or exc}")
+
+
+# --- returns commands ---
+
+@main.command("returns")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path),
+              default=Path("outputs/退回"), show_default=True, help="退回文件的输出文件夹")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y/%m/%d"]),
+              default=None, help="通知和修改清单的日期，也按这一天判断缺报、逾期（默认今天）")
+def returns_cmd(inbox: Path, config_path: Path, roster_path: Path | None, out_dir: Path,
+                as_of: dt.datetime | None) -> None:
+    """退回修改：为有错误、警告或缺报的支部生成 <支部名>-修改意见.xlsx 和 <支部名>-通知.txt，
+    另加 退回汇总.txt（有错误时退出码为 1）。"""
+    from pipeline.returns import ReturnsError, build_returns, write_returns
+
+    try:
+        inside = out_dir.resolve().is_relative_to(_inbox(inbox).resolve())
+    except OSError:
+        inside = False
+    if inside:
+        fail(f"输出文件夹不能在收件箱里（退回文件会被当作报送文件读入）：{out_dir}")
+    campaign, outcome = _run_validation(inbox, config_path, roster_path)
+    roster = _roster(campaign, roster_path)
+    day = as_of.date() if as_of else dt.date.today()
+    try:
+        result = build_returns(outcome, campaign, roster, day)
+    except ReturnsError as exc:
+        fail(f"配置错误：{exc}")
+    try:
+        write_returns(result, out_dir)
+    except OSError as exc:
+        fail(f"无法写入 {out_dir}：{exc.strerror or exc}")
+    for p in result.packages:
+        r = p.ret
+        click.echo(f"  {r.branch}：{r.state}（{len(r.errors)} 个错误，{len(r.warnings)} 个警告，"
+                   f"{len(r.gaps)} 项缺报）→ {p.stem}-修改意见.xlsx、{p.stem}-通知.txt")
+    passed = [r.branch for r in result.branches if not r.needs_package]
+    if passed:
+        click.echo(f"  已通过：{'、'.join(passed)}")
+    click.echo(f"已生成 {len(result.packages)} 份退回修改文件，保存在 {out_dir}；"
+               f"汇总见 {out_dir / '退回汇总.txt'}；请于 {result.due:%Y-%m-%d} 前改正发回")
+    sys.exit(0 if outcome.report.ok else 1)

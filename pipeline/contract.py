@@ -21,6 +21,9 @@ RECTIFY = "整改清单"
 MEETINGS = "会议情况"
 TALLY = "计票"
 META = "_meta"
+# First sheet of a return copy (pipeline.returns): a list of issues for the branch to read,
+# never data; the reader skips it, so a copy sent back reads as the data it carries.
+RETURN_LIST = "修改清单"
 
 # Roles (职务). Empty = 党员.
 GENERAL_SECRETARY = "总支书记"

@@ -45,6 +45,8 @@ from xml.etree import ElementTree as ET
 
 import python_calamine as pc
 
+from pipeline.contract import RETURN_LIST
+
 PASSWORD_MESSAGE = "文件设置了打开密码，请取消密码后重新报送"
 DEFAULT_MAX_UNPACKED_MB = 200
 DEFAULT_MAX_ROWS = 100_000
@@ -143,6 +145,8 @@ def read_bytes(data: bytes, *, max_unpacked_mb: int = DEFAULT_MAX_UNPACKED_MB,
         if kind == "MacroSheet":
             has_macros = True
         if kind != "WorkSheet":  # chart, dialog and macro sheets hold no table data
+            continue
+        if meta.name == RETURN_LIST:  # a return copy's issue list (pipeline.returns), not data
             continue
         visible = str(meta.visible).endswith("Visible")
         sheets[meta.name] = _read_sheet(book, meta.name, visible, facts, max_rows)

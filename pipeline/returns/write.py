@@ -1,0 +1,49 @@
+"""Writing the return packages: each file atomically (a temporary file in the same folder,
+then one rename), so an interrupted run never leaves half a workbook for the office to send;
+packages of an earlier run for branches that have nothing left to fix are removed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pipeline.returns.notice import NOTICE_SUFFIX, PACKAGE_SUFFIX, SUMMARY_NAME
+
+
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` in one step (same-folder temporary file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def text_bytes(text: str) -> bytes:
+    """Plain text for Windows Notepad and mail clients: UTF-8 with BOM, CRLF line ends."""
+    return "\ufeff".encode() + text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def remove_stale(out_dir: Path, keep: Iterable[Path]) -> list[Path]:
+    """Earlier packages and notices in `out_dir` not written by this run (their branch has
+    nothing left to fix). Only our own file names are touched."""
+    kept = {p.resolve() for p in keep}
+    gone: list[Path] = []
+    if not out_dir.is_dir():
+        return gone
+    for p in sorted(out_dir.iterdir()):
+        ours = p.name.endswith((PACKAGE_SUFFIX, NOTICE_SUFFIX)) or p.name == SUMMARY_NAME
+        if ours and p.is_file() and p.resolve() not in kept:
+            p.unlink()
+            gone.append(p)
+    return gone
