@@ -240,7 +240,7 @@ def returns_cmd(inbox: Path, config_path: Path, roster_path: Path | None, out_di
     for p in result.packages:
         r = p.ret
         click.echo(f"  {r.branch}：{r.state}（{len(r.errors)} 个错误，{len(r.warnings)} 个警告，"
-                   f"{len(r.gaps)} 项缺报）→ {p.stem}-修改意见.xlsx、{p.stem}-通知.txt")
+                   f"{len(r.overdue)} 项逾期未报送）→ {p.stem}-修改意见.xlsx、{p.stem}-通知.txt")
     passed = [r.branch for r in result.branches if not r.needs_package]
     if passed:
         click.echo(f"  已通过：{'、'.join(passed)}")

@@ -41,7 +41,7 @@ def done(tmp_path_factory):
 def test_returns_writes_the_branch_copy_notice_and_summary(done):
     _, out, _, result = done
     assert result.exit_code == 1, result.output  # errors were found (files written anyway)
-    assert f"{BRANCH}：需修改（2 个错误，0 个警告，0 项缺报）" in result.output
+    assert f"{BRANCH}：需修改（2 个错误，0 个警告，0 项逾期未报送）" in result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted([f"{b}-{kind}" for b in (BRANCH, "第一支部", "第二支部", "第四支部")
                             for kind in ("修改意见.xlsx", "通知.txt")] + ["退回汇总.txt"])

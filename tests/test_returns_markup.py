@@ -3,6 +3,7 @@ issues name, the 修改清单 sheet, the template's dropdowns and _meta, the not
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -99,7 +100,7 @@ def test_checklist_is_first_with_errors_first_and_links(returned):
     header_text = "".join(str(r[0]) for r in rows[1:head] if r[0])
     assert "2017年4月20日" in header_text and "错误 4 处，警告 1 处" in header_text
     assert "2017年4月23日前" in header_text  # --as-of + fix_days (3)
-    assert "尚未报送：无" in header_text
+    assert "逾期未报送：无" in header_text
     lines = rows[head + 1:]
     assert [r[:2] for r in lines] == [("错误", "R-B1"), ("错误", "R-G1"), ("错误", "R-R1"),
                                       ("错误", "R-M3"), ("警告", "R-B4")]
@@ -200,3 +201,23 @@ def test_fix_days_from_the_config(campaign):
                              / "campaign.toml")
     with pytest.raises(ReturnsError, match="fix_days"):
         fix_by(bad, AS_OF)
+
+
+def test_overdue_stage_sends_back_and_a_stage_not_yet_due_does_not(tmp_path, campaign):
+    """At 3/25 第四支部's 问题清单 (due 3/24) is overdue: 缺报; 第三支部 only lacks stages not yet
+    due: 已通过, no package."""
+    outcome = run(copy_inbox(tmp_path), campaign)
+    result = build_returns(outcome, campaign, roster(campaign), dt.date(2017, 3, 25),
+                           saved=SAVED)
+    lines = result.summary.splitlines()
+    assert "第四支部\t需修改（0 错误，1 警告）；缺报：问题清单" in lines
+    assert "第三支部\t已通过" in lines
+    assert "第三支部" not in {p.ret.branch for p in result.packages}
+    p = next(p for p in result.packages if p.ret.branch == "第四支部")
+    ws = openpyxl.load_workbook(io.BytesIO(p.workbook))[C.RETURN_LIST]
+    head = " ".join(str(r[0]) for r in ws.iter_rows(min_row=2, max_row=7, values_only=True)
+                    if r[0])
+    assert "逾期未报送：问题清单（截止 2017年3月24日）" in head
+    assert "尚未报送（未到截止日期）：民主测评（截止 2017年3月31日）" in head
+    assert "逾期未报送（请尽快补报）：\n1. 问题清单（截止日期 2017年3月24日）" in p.notice
+    assert "有 1 处警告，请核实" in p.notice

@@ -39,11 +39,11 @@ def header_lines(ret: BranchReturn, as_of: dt.date, due: dt.date) -> list[str]:
     errors, warnings = len(ret.errors), len(ret.warnings)
     lines = [f"截至 {cn_date(as_of)}：错误 {errors} 处，警告 {warnings} 处"
              f"（{ret.state}）。请于 {cn_date(due)}前改正后将本文件原样发回。"]
-    if ret.gaps:
-        lines.append("尚未报送：" + "；".join(
-            f"{g.stage}（{g.status}，截止 {cn_date(g.deadline)}）" for g in ret.gaps))
-    else:
-        lines.append("尚未报送：无")
+    lines.append("逾期未报送：" + ("；".join(
+        f"{g.stage}（截止 {cn_date(g.deadline)}）" for g in ret.overdue) or "无"))
+    if ret.pending:
+        lines.append("尚未报送（未到截止日期）：" + "；".join(
+            f"{g.stage}（截止 {cn_date(g.deadline)}）" for g in ret.pending))
     if ret.late:
         lines.append("逾期报送：" + "；".join(
             f"{x.stage}（截止 {cn_date(x.deadline)}"

@@ -69,22 +69,27 @@ def notice(ret: BranchReturn, located: Sequence[Located], columns: Mapping[str, 
     warnings = [loc for loc in located if loc.issue.severity == "warning"]
     out = [f"{ret.branch}：", ""]
     if ret.state == NEEDS_FIX:
+        found = "、".join(f"{n} 处{label}" for n, label in ((len(errors), "错误"),
+                                                             (len(warnings), "警告")) if n)
         out.append(f"    经审核，截至{cn_date(as_of)}，贵支部报送的{campaign.year}年专题组织生活会"
-                   f"和民主评议党员表格有 {len(errors)} 处错误、{len(warnings)} 处警告，请修改：")
+                   f"和民主评议党员表格有 {found}，请{'修改' if errors else '核实'}：")
     else:
         out.append(f"    截至{cn_date(as_of)}，贵支部报送的{campaign.year}年专题组织生活会"
-                   "和民主评议党员表格已通过校验，但尚有表格未报送：")
+                   "和民主评议党员表格已通过校验，但尚有表格逾期未报送：")
     for label, group in (("错误（必须修改）", errors), ("警告（请核实，确有原因的可不改）", warnings)):
         if group:
             out += ["", label + "："]
             out += [f"{n}. {line}" for n, line in enumerate(issue_lines(group, columns), 1)]
-    if ret.gaps:
-        out += ["", "尚未报送："]
-        out += [f"{n}. {g.stage}（{g.status}，截止日期 {cn_date(g.deadline)}）"
-                for n, g in enumerate(ret.gaps, 1)]
+    if ret.overdue:
+        out += ["", "逾期未报送（请尽快补报）："]
+        out += [f"{n}. {g.stage}（截止日期 {cn_date(g.deadline)}）"
+                for n, g in enumerate(ret.overdue, 1)]
+    if ret.pending:
+        out += ["", "尚未到截止日期、还未报送的：" + "；".join(
+            f"{g.stage}（{cn_date(g.deadline)}前）" for g in ret.pending)]
     out += ["", f"    请在附件《{package}》中修改：有问题的单元格已用颜色标出（红色为错误，黄色为警告）"
             "并附批注，第一页“修改清单”列出了全部问题。"
-            + ("尚未报送的内容请直接填入该文件。" if ret.gaps else "")
+            + ("未报送的表格可直接在该文件中填写。" if ret.gaps else "")
             + f"请于{cn_date(due)}前将修改后的这个文件原样发回（文件名可以改，"
             "请勿删除或改名工作表，请保留隐藏的 _meta 表）。",
             "", f"{campaign.organisation}", cn_date(as_of)]
@@ -93,7 +98,7 @@ def notice(ret: BranchReturn, located: Sequence[Located], columns: Mapping[str, 
 
 def summary_line(ret: BranchReturn) -> str:
     state = ret.state
-    missing = "、".join(f"{g.stage}（{g.status}）" for g in ret.gaps)
+    missing = "、".join(g.stage for g in ret.overdue)
     if state == NEEDS_FIX:
         line = f"{ret.branch}\t{NEEDS_FIX}（{len(ret.errors)} 错误，{len(ret.warnings)} 警告）"
         return line + (f"；{NOT_SENT}：{missing}" if missing else "")
@@ -107,7 +112,7 @@ def summary(returns: Sequence[BranchReturn], campaign: Campaign, as_of: dt.date,
     """退回汇总.txt: every branch, in roster order, then 党总支."""
     counts = {s: sum(1 for r in returns if r.state == s) for s in (NEEDS_FIX, NOT_SENT)}
     head = [f"{campaign.organisation} {campaign.year}年专题组织生活会 退回修改汇总"
-            f"（截至{cn_date(as_of)}，改正后于{cn_date(due)}前发回）",
+            f"（截至{cn_date(as_of)}，改正后于{cn_date(due)}前发回；缺报 = 已过截止日期仍未报送）",
             f"共 {len(returns)} 个：{NEEDS_FIX} {counts[NEEDS_FIX]} 个，{NOT_SENT} "
             f"{counts[NOT_SENT]} 个，已通过 {len(returns) - sum(counts.values())} 个", ""]
     return "\n".join([*head, *(summary_line(r) for r in returns)]) + "\n"

@@ -1,5 +1,9 @@
 """Which branches get a return package (退回修改, SPEC §9) and what goes into each.
 
+A branch gets a package for an error, a warning, or a stage past its deadline and not sent
+(逾期未报送, what `orglife status` chases); a stage not yet due is shown in the package but is
+never by itself a reason to send one.
+
 Input (CONTRACTS Seam 6): what validation returned — each branch's winning raw sheets, the
 unredacted issues, the stage status — and the template of the branch. Nothing is validated
 again here. A package holds only its own branch's sheets and issues (the 民主测评 sheet travels
@@ -66,8 +70,18 @@ class BranchReturn:
     general: bool
     issues: list[Issue] = field(default_factory=list)  # this branch's, unredacted
     sheets: dict[str, Source] = field(default_factory=dict)  # contract sheet → winning copy
-    gaps: list[Gap] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)  # not arrived: overdue and not yet due
     late: list[Late] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> list[Gap]:
+        """Stages past their deadline and not sent (逾期未报送): what `status` chases."""
+        return [g for g in self.gaps if g.status == OVERDUE]
+
+    @property
+    def pending(self) -> list[Gap]:
+        """Stages not sent and not yet due (未报送): shown, never a reason to send back."""
+        return [g for g in self.gaps if g.status != OVERDUE]
 
     @property
     def errors(self) -> list[Issue]:
@@ -81,7 +95,7 @@ class BranchReturn:
     def state(self) -> str:
         if self.issues:
             return NEEDS_FIX
-        return NOT_SENT if self.gaps else PASSED
+        return NOT_SENT if self.overdue else PASSED
 
     @property
     def needs_package(self) -> bool:
