@@ -23,7 +23,9 @@ from returns_support import (
 
 from pipeline import contract as C
 from pipeline.excel.read import read_bytes
+from pipeline.fill import save_bytes
 from pipeline.inbox import SUPERSEDED, USED
+from pipeline.people import evaluated_in_order
 from pipeline.returns import build_returns
 
 BRANCH = "第一支部"
@@ -103,3 +105,48 @@ def test_fixed_copy_keeps_marks_out_of_the_data(broken):
     assert book.saved is not None and book.saved == SAVED
     values = [v for row in book.sheets["会议情况"].rows for v in row]
     assert not any(isinstance(v, str) and "R-M3" in v for v in values)
+
+
+def test_odd_layouts_round_trip_cell_for_cell(campaign, tmp_path):
+    """A ballot column for a 预备党员 right of the template's columns (R-B3), a renamed header
+    (R-F3: the sheet is copied cell for cell, so the branch sees what it sent), a hand-counted
+    计票 sheet the template lacks, and sheets won by different files of one branch."""
+    inbox = copy_inbox(tmp_path)
+    probationary = next(m.name for m in roster(campaign).of_branch("第三支部")
+                        if m.kind == C.PROBATIONARY)
+    third = inbox / "第三支部（修改版）.xlsx"
+    wb = openpyxl.load_workbook(third)
+    ballots = wb[C.BALLOTS]
+    col = ballots.max_column + 1
+    ballots.cell(row=2, column=col, value=probationary)
+    ballots.cell(row=3, column=col, value="合格")
+    wb[C.TALKS]["B2"].value = "对象人"
+    third.write_bytes(save_bytes(wb))
+    first = inbox / "第一支部.xlsx"
+    wb = openpyxl.load_workbook(first)
+    del wb[C.BALLOTS]  # 民主测评 now wins from an earlier file, 计票 from this one
+    tally = wb.create_sheet(C.TALLY)
+    tally.append(["第一支部 计票"])
+    tally.append([*C.TALLY_SHEET.headers, C.TALLY_ISSUED, C.TALLY_RETURNED])
+    for m in evaluated_in_order(roster(campaign).of_branch("第一支部")):
+        tally.append([m.name, 10, 20, 1, 0, 2, 34, 33])
+    first.write_bytes(save_bytes(wb))
+    outcome = run(inbox, campaign)
+    result = build_returns(outcome, campaign, roster(campaign), AS_OF, saved=SAVED)
+    marked = {p.ret.branch: {(loc.issue.rule, loc.sheet, loc.cell) for loc in p.located}
+              for p in result.packages}
+    column = openpyxl.utils.get_column_letter(col)
+    assert {("R-B3", C.BALLOTS, f"{column}3"), ("R-F3", C.TALKS, "A2")} <= marked["第三支部"]
+    assert ("R-B4", C.BALLOTS, "A29") in marked["第一支部"]
+    copy3 = openpyxl.load_workbook(io.BytesIO(copy_of(result, "第三支部")))
+    assert copy3[C.BALLOTS].cell(row=2, column=col).value == probationary
+    assert copy3[C.TALKS]["B2"].value == "对象人"
+    copy1 = openpyxl.load_workbook(io.BytesIO(copy_of(result, "第一支部")))
+    assert copy1.sheetnames.index(C.TALLY) == copy1.sheetnames.index(C.BALLOTS) + 1
+    for branch in ("第一支部", "第三支部"):
+        (inbox / f"{branch}-修改意见.xlsx").write_bytes(copy_of(result, branch))
+    reread = run(inbox, campaign)
+    for branch in ("第一支部", "第三支部"):
+        assert frames(reread, branch) == frames(outcome, branch)
+    assert counts(reread) == counts(outcome)
+    assert [f[:5] for f in findings(reread)] == [f[:5] for f in findings(outcome)]

@@ -12,7 +12,8 @@ Placement, so that the copy re-reads as the data it was built from:
 - a 民主测评 member column of the template that the source does not have loses its header
   (a headerless column is not data), so an unchanged copy carries exactly the source's columns;
 - values right of the table without a header, and rows above the header, are not data and are
-  not copied; a sheet without a template counterpart (计票) is copied cell for cell;
+  not copied; a sheet without a template counterpart (计票), or whose headers the rules could
+  not find (R-F3), is copied cell for cell;
 - a plain number in a date column of a 1904-system workbook becomes its date (the copy is a
   1900-system workbook).
 Text is written as text (never a formula), numbers and dates as themselves.
@@ -66,12 +67,8 @@ def put_sheets(wb: Workbook, sheets: Mapping[str, RawSheet]) -> dict[str, Placem
     """Write each winning sheet (contract name → raw sheet) into `wb`; returns the placements."""
     out: dict[str, Placement] = {}
     for name, raw in sheets.items():
-        if name in wb.sheetnames:
-            placed = _into_template(wb[name], name, raw)
-        else:
-            placed = _verbatim(wb, name, raw)
-        if placed is not None:
-            out[name] = placed
+        placed = _into_template(wb[name], name, raw) if name in wb.sheetnames else None
+        out[name] = placed or _verbatim(wb, name, raw)
     return out
 
 
@@ -92,7 +89,7 @@ def template_columns(ws: Worksheet) -> dict[str, int]:
 
 def _into_template(ws: Worksheet, name: str, raw: RawSheet) -> Placement | None:
     header = _header(raw, name)
-    if header is None:  # R-F3: the rules could not read it either; the template stays
+    if header is None:  # R-F3: copied cell for cell instead
         return None
     theirs = template_columns(ws)
     n_template = max(theirs.values(), default=0)
@@ -125,7 +122,7 @@ def _into_template(ws: Worksheet, name: str, raw: RawSheet) -> Placement | None:
             if target not in taken and key != header_key("票号"):
                 ws.cell(row=TEMPLATE_HEADER_ROW, column=target).value = None
     shift = TEMPLATE_HEADER_ROW - (header.row + 1)
-    _clear_data(ws, n_template)
+    _clear_data(ws)
     dates = {c for c, t in columns.items() if _is_date_column(ws, t)} if raw.date1904 else set()
     styles = _column_styles(ws)
     for r in range(header.row + 1, len(raw.rows)):
@@ -140,9 +137,16 @@ def _into_template(ws: Worksheet, name: str, raw: RawSheet) -> Placement | None:
 
 
 def _verbatim(wb: Workbook, name: str, raw: RawSheet) -> Placement:
-    """A sheet the template lacks (计票): every cell where it was, after 民主测评."""
-    anchor = wb.sheetnames.index(C.BALLOTS) + 1 if C.BALLOTS in wb.sheetnames else len(
-        wb.sheetnames) - 1
+    """Every cell where it was: a sheet the template lacks (计票, after 民主测评), or one whose
+    headers the rules could not find (R-F3), which replaces the template's sheet so the branch
+    sees, and sends back, what it sent (that sheet loses the template's dropdowns)."""
+    if name in wb.sheetnames:
+        anchor = wb.sheetnames.index(name)
+        wb.remove(wb[name])
+    elif C.BALLOTS in wb.sheetnames:
+        anchor = wb.sheetnames.index(C.BALLOTS) + 1
+    else:
+        anchor = len(wb.sheetnames) - 1
     ws = wb.create_sheet(name, anchor)
     for r, row in enumerate(raw.rows, start=1):
         for c, value in enumerate(row, start=1):
@@ -162,7 +166,7 @@ def _header_cell(ws: Worksheet, col: int, value: Any, n_template: int) -> None:
     ws.column_dimensions[get_column_letter(col)].width = 14
 
 
-def _clear_data(ws: Worksheet, n_template: int) -> None:
+def _clear_data(ws: Worksheet) -> None:
     """The template's pre-filled rows (names, 不评定等次) go: the branch's rows replace them."""
     for (r, _c), cell in list(ws._cells.items()):
         if r > TEMPLATE_HEADER_ROW and cell.value is not None:
