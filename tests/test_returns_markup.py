@@ -221,3 +221,17 @@ def test_overdue_stage_sends_back_and_a_stage_not_yet_due_does_not(tmp_path, cam
     assert "尚未报送（未到截止日期）：民主测评（截止 2017年3月31日）" in head
     assert "逾期未报送（请尽快补报）：\n1. 问题清单（截止日期 2017年3月24日）" in p.notice
     assert "有 1 处警告，请核实" in p.notice
+
+
+def test_the_general_branch_gets_its_own_workbook_back(tmp_path, campaign):
+    inbox = copy_inbox(tmp_path)
+    edit_file(inbox / f"{C.GENERAL_BRANCH}.xlsx", {"整改清单!F3": None})
+    outcome = run(inbox, campaign)
+    result = build_returns(outcome, campaign, roster(campaign), AS_OF, saved=SAVED)
+    p = next(p for p in result.packages if p.ret.branch == C.GENERAL_BRANCH)
+    wb = openpyxl.load_workbook(io.BytesIO(p.workbook))
+    assert fills(wb) == {"整改清单!F3": ERROR_FILL}
+    assert C.BALLOTS not in wb.sheetnames and C.GRADING not in wb.sheetnames
+    meta = {r[0]: r[1] for r in wb[C.META].iter_rows(values_only=True) if r[0]}
+    assert meta["branch"] == C.GENERAL_BRANCH
+    assert "总支班子报送的" in p.notice and "整改清单!F3：责任人为空" in p.notice

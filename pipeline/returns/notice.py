@@ -68,13 +68,14 @@ def notice(ret: BranchReturn, located: Sequence[Located], columns: Mapping[str, 
     errors = [loc for loc in located if loc.issue.severity == "error"]
     warnings = [loc for loc in located if loc.issue.severity == "warning"]
     out = [f"{ret.branch}：", ""]
+    sender = "总支班子" if ret.general else "贵支部"  # the 党总支's own workbook: its committee
     if ret.state == NEEDS_FIX:
         found = "、".join(f"{n} 处{label}" for n, label in ((len(errors), "错误"),
                                                              (len(warnings), "警告")) if n)
-        out.append(f"    经审核，截至{cn_date(as_of)}，贵支部报送的{campaign.year}年专题组织生活会"
+        out.append(f"    经审核，截至{cn_date(as_of)}，{sender}报送的{campaign.year}年专题组织生活会"
                    f"和民主评议党员表格有 {found}，请{'修改' if errors else '核实'}：")
     else:
-        out.append(f"    截至{cn_date(as_of)}，贵支部报送的{campaign.year}年专题组织生活会"
+        out.append(f"    截至{cn_date(as_of)}，{sender}报送的{campaign.year}年专题组织生活会"
                    "和民主评议党员表格已通过校验，但尚有表格逾期未报送：")
     for label, group in (("错误（必须修改）", errors), ("警告（请核实，确有原因的可不改）", warnings)):
         if group:
