@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pipeline.returns.notice import NOTICE_SUFFIX, PACKAGE_SUFFIX, SUMMARY_NAME
 
+DRAFT_SUFFIX = "-退回邮件.eml"  # pipeline.returns.mailing writes these
+
 
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write `data` to `path` in one step (same-folder temporary file, fsync, rename)."""
@@ -42,7 +44,8 @@ def remove_stale(out_dir: Path, keep: Iterable[Path]) -> list[Path]:
     if not out_dir.is_dir():
         return gone
     for p in sorted(out_dir.iterdir()):
-        ours = p.name.endswith((PACKAGE_SUFFIX, NOTICE_SUFFIX)) or p.name == SUMMARY_NAME
+        ours = p.name.endswith((PACKAGE_SUFFIX, NOTICE_SUFFIX, DRAFT_SUFFIX)) \
+            or p.name == SUMMARY_NAME
         if ours and p.is_file() and p.resolve() not in kept:
             p.unlink()
             gone.append(p)
