@@ -117,3 +117,36 @@ def test_copy_renders_in_libreoffice_with_chinese_and_comments(done, tmp_path):
     notes = "\n".join(_pdf_notes(pdf))
     assert "【错误】R-M3" in notes and "【错误】R-B1" in notes
     assert "发现：好" in notes
+
+
+def test_copy_saved_by_libreoffice_rereads_the_same(tmp_path, campaign):
+    """A branch that opens the copy in LibreOffice (or WPS) and saves it as .xlsx sends back
+    the same data: the 修改清单 sheet, fills and comments survive and are still not data."""
+    office.require_office()
+    from returns_support import AS_OF, SAVED, counts, findings, frames, roster, run
+
+    from pipeline.returns import build_returns
+
+    inbox = copy_inbox(tmp_path / "a")
+    outcome = run(inbox, campaign)
+    result = build_returns(outcome, campaign, roster(campaign), AS_OF, saved=SAVED)
+    book = tmp_path / "第一支部-修改意见.xlsx"
+    book.write_bytes(next(p for p in result.packages if p.ret.branch == "第一支部").workbook)
+    saved = tmp_path / "lo"
+    profile = Path("/tmp") / f"orglife-lo-{uuid.uuid4().hex}"
+    try:
+        subprocess.run([office.SOFFICE, f"-env:UserInstallation={profile.as_uri()}",
+                        "--headless", "--norestore", "--convert-to",
+                        "xlsx:Calc MS Excel 2007 XML", "--outdir", str(saved), str(book)],
+                       check=True, timeout=office.TIMEOUT, capture_output=True)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    shutil.copy(saved / book.name, inbox / "第一支部-WPS另存.xlsx")
+    reread = run(inbox, campaign)
+    assert {t.file for t in next(b for b in reread.branches
+                                 if b.branch == "第一支部").tables.values()} == {"第一支部-WPS另存.xlsx"}
+    assert frames(reread, "第一支部") == frames(outcome, "第一支部")
+    assert counts(reread) == counts(outcome)
+    assert [f[:5] for f in findings(reread)] == [f[:5] for f in findings(outcome)]
+    wb = openpyxl.load_workbook(inbox / "第一支部-WPS另存.xlsx")
+    assert wb.sheetnames[0] == "修改清单" and wb["民主测评"]["A29"].comment is not None

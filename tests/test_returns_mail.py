@@ -84,6 +84,7 @@ def test_send_mails_each_branch_its_own_package(smtp_server: Smtp, tmp_path: Pat
     assert set(got) == {(a,) for a in CONTACTS.values()}
     for branch, address in CONTACTS.items():
         msg, body, attached = parts(got[(address,)].data)
+        assert f"{branch}修改意见" in msg["Subject"] and msg["From"] == SENDER
         assert body.startswith(f"{branch}：")
         assert attached == {f"{branch}-修改意见.xlsx": (out / f"{branch}-修改意见.xlsx").read_bytes()}
 
