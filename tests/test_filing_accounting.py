@@ -50,8 +50,7 @@ def consolidate(inbox: Path, out: Path) -> tuple[list[dict], list[dict], list[di
         table(book["校验问题"], "级别")
 
 
-@pytest.mark.parametrize("case", ["demo", pytest.param("duplicate_ballot_number", marks=pytest.mark.xfail(
-    strict=True, reason="R-B5 rows are redacted before aggregation: 报送情况 still counts them"))])
+@pytest.mark.parametrize("case", ["demo", "duplicate_ballot_number"])
 def test_stage_data_rows_agree_with_row_accounting(tmp_path, case):
     inbox = tmp_path / "inbox"
     shutil.copytree(INBOX, inbox)
