@@ -28,7 +28,7 @@ from pipeline.model import BranchInput, Filing, InputFile, Report, SheetCount
 from pipeline.people import Roster
 from pipeline.read.branches import assemble
 from pipeline.read.inbox import scan
-from pipeline.read.inbox_words import Intake
+from pipeline.read.intake import Intake
 from pipeline.rules import check_across, check_branch
 from pipeline.sheets.prepare import Prepared, prepare
 from pipeline.write.filing import write_filing

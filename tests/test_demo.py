@@ -35,7 +35,7 @@ from pipeline import contract as C
 from pipeline.normalize import is_blank
 from pipeline.people import Roster, evaluated_in_order
 from pipeline.read import read_bytes, read_path
-from pipeline.read.inbox_words import prefill
+from pipeline.read.intake import prefill
 from pipeline.read.newest import filled
 from pipeline.read.roster import load_roster
 from pipeline.read.table import MissingColumns, locate

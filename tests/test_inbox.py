@@ -19,7 +19,7 @@ from pipeline import contract as C
 from pipeline.config import Campaign, Limits
 from pipeline.read import PASSWORD_MESSAGE
 from pipeline.read.inbox import scan
-from pipeline.read.inbox_words import (
+from pipeline.read.intake import (
     DUPLICATE,
     NOT_PROCESSED,
     NOT_SPREADSHEET,

@@ -518,7 +518,7 @@ def test_xls_facts_from_the_container() -> None:
                + b"\0" * 16 + struct.pack("<I", 48) + section)
     from pipeline.read import cfb as R  # the container facts, before calamine
 
-    facts = R._cfb_facts(cfb({"Workbook": biff(BOF, (0x0022, b"\x01\x00"), (0x000A, b"")),
+    facts = R.cfb_facts(cfb({"Workbook": biff(BOF, (0x0022, b"\x01\x00"), (0x000A, b"")),
                               "\x05SummaryInformation": summary}))
     assert facts.date1904 and facts.format == "xls"
     assert facts.saved == dt.datetime(2017, 3, 20, 1, 2, 3, tzinfo=dt.UTC)

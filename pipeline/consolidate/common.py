@@ -16,7 +16,7 @@ from pipeline.normalize import (
 from pipeline.read.table import Table
 
 
-def _rows(table: Table | None) -> tuple[tuple[int, dict[str, Any]], ...]:
+def table_rows(table: Table | None) -> tuple[tuple[int, dict[str, Any]], ...]:
     """A table's (Excel row, record) pairs; none for a sheet not sent."""
     return table.records if table is not None else ()
 
@@ -34,16 +34,16 @@ def share(part: int, whole: int) -> float | None:
 
 
 
-def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+def frame_of(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     """Rows → object frame with exactly `columns` (None where absent), index 0..n-1."""
     data = [[r.get(c) for c in columns] for r in rows]
     return pd.DataFrame(data, columns=list(columns), dtype=object)
 
 
-def _letters(cell: str) -> str:
+def cell_letters(cell: str) -> str:
     return "".join(ch for ch in cell if ch.isalpha()).upper()
 
 
-def _join(names: Iterable[str]) -> str:
+def joined_names(names: Iterable[str]) -> str:
     return "、".join(names)
 

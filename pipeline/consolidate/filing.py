@@ -10,7 +10,7 @@ from typing import Any
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.consolidate.anonymity import redact_ballot_rows
-from pipeline.consolidate.common import _frame
+from pipeline.consolidate.common import frame_of
 from pipeline.consolidate.lists import (
     COVERAGE_COLUMNS,
     FLAG_COLUMNS,
@@ -18,15 +18,15 @@ from pipeline.consolidate.lists import (
     PROBLEM_COLUMNS,
     RECTIFY_COLUMNS,
     TALK_COLUMNS,
-    _coverage,
-    _list_rows,
-    _Talks,
-    _talks,
-    _with_trace,
+    BranchTalks,
+    branch_talks,
+    list_rows,
+    rectify_coverage,
+    with_trace,
 )
-from pipeline.consolidate.results import _branch_results, _BranchResult, new_flags, result_columns
+from pipeline.consolidate.results import BranchResult, branch_results, new_flags, result_columns
 from pipeline.consolidate.stages import FirstSent, stage_detail
-from pipeline.consolidate.summary import _summary, legend
+from pipeline.consolidate.summary import legend, summary_frame
 from pipeline.contract import (
     FAILED,
     MADE_UP,
@@ -56,8 +56,8 @@ def aggregate(branches: Sequence[Prepared], issues: Sequence[Issue], campaign: C
     for i in issues:
         by_branch[i.branch].append(i)
 
-    results: dict[str, _BranchResult] = {}
-    talks: dict[str, _Talks] = {}
+    results: dict[str, BranchResult] = {}
+    talks: dict[str, BranchTalks] = {}
     coverage: dict[str, dict[str, Any]] = {}
     flags: list[Issue] = []
     problems: list[dict[str, Any]] = []
@@ -66,7 +66,7 @@ def aggregate(branches: Sequence[Prepared], issues: Sequence[Issue], campaign: C
     views = [b.without(dropped) for b in ordered]
     for raw, b in zip(ordered, views):
         if not b.general:
-            res = _branch_results(b, campaign, by_branch[b.branch], raw)
+            res = branch_results(b, campaign, by_branch[b.branch], raw)
             results[b.branch] = res
             flags += res.flags
             for m in ordered_members(b.members):
@@ -76,10 +76,10 @@ def aggregate(branches: Sequence[Prepared], issues: Sequence[Issue], campaign: C
                         "党员类别": m.category, "缺席原因": m.absence_reason or None,
                         "补课日期": m.makeup_date,
                         "状态": MADE_UP if m.makeup_date else campaign.pending})
-        talks[b.branch] = _talks(b)
-        coverage[b.branch] = _coverage(b)
-        problems += _list_rows(b, C.PROBLEMS, campaign)
-        rectifications += _list_rows(b, C.RECTIFY, campaign)
+        talks[b.branch] = branch_talks(b)
+        coverage[b.branch] = rectify_coverage(b)
+        problems += list_rows(b, C.PROBLEMS, campaign)
+        rectifications += list_rows(b, C.RECTIFY, campaign)
 
     new = new_flags(flags, issues)
     every = [*issues, *new]
@@ -97,17 +97,17 @@ def aggregate(branches: Sequence[Prepared], issues: Sequence[Issue], campaign: C
     return Filing(
         title=f"{campaign.organisation} {campaign.year}年专题组织生活会",
         status=FAILED if errors else PASSED,
-        summary=_summary(ordered, results, talks, coverage, stages, every, campaign),
-        results=_frame(result_rows, result_columns(campaign)),
-        problems=_with_trace(problems, PROBLEM_COLUMNS),
-        rectifications=_with_trace(rectifications, RECTIFY_COLUMNS),
-        coverage=_frame([coverage[b.branch] for b in ordered], COVERAGE_COLUMNS),
-        talks=_frame([talks[b.branch].row for b in ordered], TALK_COLUMNS),
-        missing_pairs=_frame(missing_pairs, ("支部", "委员甲", "委员乙", "说明")),
+        summary=summary_frame(ordered, results, talks, coverage, stages, every, campaign),
+        results=frame_of(result_rows, result_columns(campaign)),
+        problems=with_trace(problems, PROBLEM_COLUMNS),
+        rectifications=with_trace(rectifications, RECTIFY_COLUMNS),
+        coverage=frame_of([coverage[b.branch] for b in ordered], COVERAGE_COLUMNS),
+        talks=frame_of([talks[b.branch].row for b in ordered], TALK_COLUMNS),
+        missing_pairs=frame_of(missing_pairs, ("支部", "委员甲", "委员乙", "说明")),
         talk_matrices=[(b.branch, talks[b.branch].matrix) for b in ordered],
-        makeups=_frame(makeups, MAKEUP_COLUMNS),
+        makeups=frame_of(makeups, MAKEUP_COLUMNS),
         stages=stages,
-        flags=_frame(flag_rows, FLAG_COLUMNS),
+        flags=frame_of(flag_rows, FLAG_COLUMNS),
         issues=issue_frame(every, [b.branch for b in ordered]),
         legend=legend(campaign),
         new_issues=new,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.consolidate.common import _frame, _join, _rows, date_or_text, share
+from pipeline.consolidate.common import date_or_text, frame_of, joined_names, share, table_rows
 from pipeline.normalize import (
     LIST_SPLIT,
     clean_name,
@@ -28,13 +28,13 @@ from pipeline.sheets.prepare import Prepared
 # --- talks ---------------------------------------------------------------------------------
 
 @dataclass
-class _Talks:
+class BranchTalks:
     row: dict[str, Any]
     missing: tuple[tuple[str, str], ...]
     matrix: pd.DataFrame
 
 
-def _talks(b: Prepared) -> _Talks:
+def branch_talks(b: Prepared) -> BranchTalks:
     """Coverage (R-T2, as the rules count it), missing 必谈 pairs (R-T1) and the matrix."""
     pairs = Counter((t.speaker, t.listener) for t in b.talks)
     cov = talks_of.coverage(b.talks, b.members, b.committee)
@@ -46,10 +46,10 @@ def _talks(b: Prepared) -> _Talks:
         "委员人数": len(b.committee), "必谈对数": cov.pairs_total,
         "已谈对数": cov.pairs_total - len(cov.missing_pairs),
         "缺少必谈对数": len(cov.missing_pairs),
-        "缺少的必谈（双方）": _join(f"{x}—{y}" for x, y in cov.missing_pairs) or None,
+        "缺少的必谈（双方）": joined_names(f"{x}—{y}" for x, y in cov.missing_pairs) or None,
         "应谈党员": cov.members_total, "已与委员谈话": cov.members_covered,
         "谈话覆盖率": share(cov.members_covered, cov.members_total),
-        "未与委员谈话的党员": _join(cov.missing_members) or None,
+        "未与委员谈话的党员": joined_names(cov.missing_members) or None,
     }
     order = [m.name for m in members]
     role = {m.name: m.role for m in members}
@@ -64,7 +64,7 @@ def _talks(b: Prepared) -> _Talks:
         matrix_rows.append([a, role[a] or None, *cells, total])
     matrix = pd.DataFrame(matrix_rows, columns=["谈话人＼谈话对象", "职务", *order, "合计"],
                           dtype=object)
-    return _Talks(row, cov.missing_pairs, matrix)
+    return BranchTalks(row, cov.missing_pairs, matrix)
 
 
 # --- problems and rectifications -----------------------------------------------------------
@@ -80,7 +80,7 @@ def _extras(table: Table, rec: dict[str, Any]) -> str | None:
     return "；".join(parts) or None
 
 
-def _list_rows(b: Prepared, sheet: str, campaign: Campaign) -> list[dict[str, Any]]:
+def list_rows(b: Prepared, sheet: str, campaign: Campaign) -> list[dict[str, Any]]:
     """Every used row of 问题清单/整改清单: text as written, dates as dates, the source row."""
     table = b.table(sheet)
     out: list[dict[str, Any]] = []
@@ -118,19 +118,19 @@ def _list_rows(b: Prepared, sheet: str, campaign: Campaign) -> list[dict[str, An
     return out
 
 
-def _with_trace(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+def with_trace(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     extra = any(r.get("其他列") for r in rows)
     trace = [c for c in TRACE_COLUMNS if c != "其他列" or extra]
-    return _frame(rows, [*columns, *trace])
+    return frame_of(rows, [*columns, *trace])
 
 
-def _coverage(b: Prepared) -> dict[str, Any]:
+def rectify_coverage(b: Prepared) -> dict[str, Any]:
     """R-R2 problem→rectification and R-R4 整改承诺 coverage of one branch, counted as the
     rules count them: numbered 班子 problems with a description; members due a commitment
     are the evaluated who took part (present, or made up)."""
     linked: set[str] = set()
     targets: set[str] = set()
-    for _, rec in _rows(b.table(C.RECTIFY)):
+    for _, rec in table_rows(b.table(C.RECTIFY)):
         linked |= {fold(p) for p in LIST_SPLIT.split(text(rec.get("对应问题编号"))) if fold(p)}
         if fold(rec.get("对象")) != C.TEAM:
             targets.add(clean_name(rec.get("对象")))
@@ -143,14 +143,14 @@ def _coverage(b: Prepared) -> dict[str, Any]:
         "_numbered": len(numbered),  # denominator of the coverage (not a column)
         "已有整改的班子问题": len(numbered) - len(uncovered),
         "班子问题整改覆盖率": share(len(numbered) - len(uncovered), len(numbered)),
-        "尚无整改的问题编号": _join(uncovered) or None,
+        "尚无整改的问题编号": joined_names(uncovered) or None,
     }
     if not b.general:
         due = [m.name for m in ordered_members(b.evaluated) if m.present or m.makeup_date]
         without = [n for n in due if n not in targets]
         row.update({"应作整改承诺": len(due), "已作整改承诺": len(due) - len(without),
                     "整改承诺覆盖率": share(len(due) - len(without), len(due)),
-                    "未作整改承诺的党员": _join(without) or None})
+                    "未作整改承诺的党员": joined_names(without) or None})
     return row
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.consolidate.common import _letters, date_or_text, share
+from pipeline.consolidate.common import cell_letters, date_or_text, share
 from pipeline.contract import (
     MADE_UP,
     TAKES_PART,
@@ -87,7 +87,7 @@ def _member_issues(b: Prepared, found: Sequence[Issue]) -> dict[str, list[Issue]
     out: dict[str, list[Issue]] = defaultdict(list)
     for i in found:
         who = (by_row.get((i.file, i.sheet, i.row))
-               or by_column.get((i.file, i.sheet, _letters(i.cell)))
+               or by_column.get((i.file, i.sheet, cell_letters(i.cell)))
                or (clean_name(i.found) if clean_name(i.found) in names else None))
         if who:
             out[who].append(i)
@@ -104,7 +104,7 @@ def _issue_hint(found: Sequence[Issue], limit: int = 3) -> str:
 
 
 @dataclass
-class _BranchResult:
+class BranchResult:
     rows: list[dict[str, Any]]
     grades: Counter[str]
     tally: Tally | None
@@ -138,8 +138,8 @@ def _vote_flags(b: Prepared, m: Member, tally: Tally, campaign: Campaign) -> lis
     return out
 
 
-def _branch_results(b: Prepared, campaign: Campaign, branch_issues: Sequence[Issue],
-                    raw: Prepared) -> _BranchResult:
+def branch_results(b: Prepared, campaign: Campaign, branch_issues: Sequence[Issue],
+                    raw: Prepared) -> BranchResult:
     """民主评议结果 rows of one branch (`b` without the dropped rows, `raw` as prepared)."""
     tally = b.tally
     usable = grades_of.usable_grades(b.members, b.grades, campaign)
@@ -222,7 +222,7 @@ def _branch_results(b: Prepared, campaign: Campaign, branch_issues: Sequence[Iss
         if found:
             hints.append(_issue_hint(found))
         row["提示"] = "；".join(hints) or None
-    return _BranchResult(rows, distribution, tally, cap, base, excellent, flags)
+    return BranchResult(rows, distribution, tally, cap, base, excellent, flags)
 
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.consolidate.common import _frame
+from pipeline.consolidate.common import frame_of
 from pipeline.contract import (
     MISSING,
     NOT_APPLICABLE,
@@ -25,7 +25,7 @@ from pipeline.normalize import (
     is_blank,
     local_time,
 )
-from pipeline.read.inbox_words import Intake
+from pipeline.read.intake import Intake
 from pipeline.read.table import Table
 from pipeline.sheets.prepare import Prepared
 
@@ -97,7 +97,7 @@ def stage_status(branches: Sequence[Prepared], campaign: Campaign,
     rows: dict[str, dict[str, Any]] = {}
     for rec in detail.to_dict("records"):
         rows.setdefault(rec["支部"], {"支部": rec["支部"]})[rec["阶段"]] = rec["状态"]
-    return _frame(list(rows.values()), ["支部", *(s.name for s in STAGES)])
+    return frame_of(list(rows.values()), ["支部", *(s.name for s in STAGES)])
 
 
 def stage_detail(branches: Sequence[Prepared], campaign: Campaign,
@@ -143,7 +143,7 @@ def stage_detail(branches: Sequence[Prepared], campaign: Campaign,
                        首次报送=arrived, 采用文件=source.file if source else table.file,
                        文件保存时间=saved)
             rows.append(row)
-    return _frame(rows, ("支部", "阶段", "工作表", "截止日期", "状态", "数据行数", "首次报送",
+    return frame_of(rows, ("支部", "阶段", "工作表", "截止日期", "状态", "数据行数", "首次报送",
                          "采用文件", "文件保存时间"))
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import DEADLINE_LABELS, Campaign
-from pipeline.consolidate.common import _frame, share
-from pipeline.consolidate.lists import _Talks
-from pipeline.consolidate.results import _BranchResult
+from pipeline.consolidate.common import frame_of, share
+from pipeline.consolidate.lists import BranchTalks
+from pipeline.consolidate.results import BranchResult
 from pipeline.consolidate.stages import STAGES
 from pipeline.contract import (
     FAILED,
@@ -41,8 +41,8 @@ def summary_columns(campaign: Campaign) -> list[str]:
             "整改承诺覆盖率", "错误数", "警告数", "状态"]
 
 
-def _summary(branches: Sequence[Prepared], results: dict[str, _BranchResult],
-             talks: dict[str, _Talks], coverage: dict[str, dict[str, Any]],
+def summary_frame(branches: Sequence[Prepared], results: dict[str, BranchResult],
+             talks: dict[str, BranchTalks], coverage: dict[str, dict[str, Any]],
              stages: pd.DataFrame, issues: Sequence[Issue], campaign: Campaign) -> pd.DataFrame:
     columns = summary_columns(campaign)
     per_branch: dict[str, Counter[str]] = defaultdict(Counter)
@@ -103,7 +103,7 @@ def _summary(branches: Sequence[Prepared], results: dict[str, _BranchResult],
     total["警告数"] = sum(1 for i in issues if i.severity == "warning")
     total["状态"] = FAILED if total["错误数"] else PASSED
     rows.append(total)
-    return _frame(rows, columns)
+    return frame_of(rows, columns)
 
 
 # --- the column legend ---------------------------------------------------------------------

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import python_calamine as pc
 
-from pipeline.read.cfb import _cfb_facts
-from pipeline.read.ooxml import _zip_facts
+from pipeline.read.cfb import cfb_facts
+from pipeline.read.ooxml import zip_facts
 from pipeline.read.raw import (
     CELLS_PER_ROW_LIMIT,
     CFB_MAGIC,
@@ -48,13 +48,13 @@ from pipeline.read.raw import (
     ROWS_KEY,
     ZIP_EMPTY_MAGIC,
     ZIP_MAGIC,
+    Facts,
     NotSpreadsheet,
     RawSheet,
     RawWorkbook,
     UnreadableFile,
-    _calamine_failed,
-    _Facts,
-    _why,
+    calamine_failed,
+    why,
 )
 from pipeline.read.sniff import describe_other
 
@@ -66,18 +66,18 @@ def read_bytes(data: bytes, *, max_unpacked_mb: int = DEFAULT_MAX_UNPACKED_MB,
     if not data:
         raise UnreadableFile("文件是空的（0 字节）")
     if data.startswith((ZIP_MAGIC, ZIP_EMPTY_MAGIC)):
-        facts = _zip_facts(data, max_unpacked_mb * 1024 * 1024, max_rows * CELLS_PER_ROW_LIMIT)
+        facts = zip_facts(data, max_unpacked_mb * 1024 * 1024, max_rows * CELLS_PER_ROW_LIMIT)
     elif data.startswith(CFB_MAGIC):
-        facts = _cfb_facts(data, max_rows * CELLS_PER_ROW_LIMIT)
+        facts = cfb_facts(data, max_rows * CELLS_PER_ROW_LIMIT)
     else:
         raise NotSpreadsheet(describe_other(data))
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise UnreadableFile(PASSWORD_MESSAGE) from None
-    except BaseException as exc:  # BaseException: see _calamine_failed
-        _calamine_failed(exc)
-        raise UnreadableFile(f"文件已损坏，无法作为 Excel/WPS 表格打开（{_why(exc)}）") from None
+    except BaseException as exc:  # BaseException: see calamine_failed
+        calamine_failed(exc)
+        raise UnreadableFile(f"文件已损坏，无法作为 Excel/WPS 表格打开（{why(exc)}）") from None
     sheets: dict[str, RawSheet] = {}
     has_macros = facts.has_macros
     for meta in book.sheets_metadata:
@@ -109,7 +109,7 @@ def _too_large(name: str, height: int, width: int, max_rows: int) -> str:
             "请删除多余的行和列后重新报送")
 
 
-def _read_sheet(book: pc.CalamineWorkbook, name: str, visible: bool, facts: _Facts,
+def _read_sheet(book: pc.CalamineWorkbook, name: str, visible: bool, facts: Facts,
                 max_rows: int) -> RawSheet:
     if name in facts.too_large:
         height, width = facts.too_large[name]
@@ -124,8 +124,8 @@ def _read_sheet(book: pc.CalamineWorkbook, name: str, visible: bool, facts: _Fac
         rows = sheet.to_python(skip_empty_area=False, nrows=height) if height else []
         merged = sheet.merged_cell_ranges
     except BaseException as exc:  # one bad sheet must not sink the workbook
-        _calamine_failed(exc)
-        return RawSheet(name, [], visible, error=f"工作表“{name}”无法读取（{_why(exc)}）")
+        calamine_failed(exc)
+        return RawSheet(name, [], visible, error=f"工作表“{name}”无法读取（{why(exc)}）")
     if merged is None:
         merged = (facts.merged or {}).get(name, [])
     return RawSheet(name, rows, visible, list(merged),

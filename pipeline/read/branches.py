@@ -10,7 +10,7 @@ from pipeline.config import Campaign
 from pipeline.issues import Issue, issue
 from pipeline.model import BranchInput, SheetSource
 from pipeline.people import Member, Roster
-from pipeline.read.inbox_words import Intake, Placed
+from pipeline.read.intake import Intake, Placed
 from pipeline.read.roster import roster_sheet
 from pipeline.read.table import MissingColumns, Table, col_letter, locate_sheet
 

@@ -12,9 +12,9 @@ from pipeline.read.raw import (
     DEFAULT_MAX_ROWS,
     PASSWORD_MESSAGE,
     ROWS_KEY,
+    Facts,
     NotSpreadsheet,
     UnreadableFile,
-    _Facts,
 )
 
 # --- CFB (OLE2) containers: .xls, encrypted OOXML, old Word/PowerPoint ----------------------
@@ -107,11 +107,11 @@ class _Cfb:
         return None
 
 
-def _cfb_facts(data: bytes, max_cells: int = DEFAULT_MAX_ROWS * CELLS_PER_ROW_LIMIT) -> _Facts:
+def cfb_facts(data: bytes, max_cells: int = DEFAULT_MAX_ROWS * CELLS_PER_ROW_LIMIT) -> Facts:
     try:
         cfb = _Cfb(data)
     except (ValueError, struct.error, IndexError):
-        return _Facts(format="xls")  # let calamine judge (and fail with its own reason)
+        return Facts(format="xls")  # let calamine judge (and fail with its own reason)
     names = cfb.names
     if "EncryptedPackage" in names or "EncryptionInfo" in names:
         raise UnreadableFile(PASSWORD_MESSAGE)
@@ -121,7 +121,7 @@ def _cfb_facts(data: bytes, max_cells: int = DEFAULT_MAX_ROWS * CELLS_PER_ROW_LI
         if "PowerPoint Document" in names:
             raise NotSpreadsheet("这是 PowerPoint 演示文稿（.ppt），不是 Excel/WPS 表格")
         raise NotSpreadsheet("这是 Office 复合文档，但其中没有 Excel 工作簿")
-    facts = _Facts(format="xls", has_macros="_VBA_PROJECT_CUR" in names)
+    facts = Facts(format="xls", has_macros="_VBA_PROJECT_CUR" in names)
     try:
         globals_ = cfb.stream("Workbook") or cfb.stream("Book") or b""
         facts.date1904, encrypted = _biff_globals(globals_)

@@ -47,7 +47,7 @@ from pipeline.issues import Issue, Severity, issue
 from pipeline.model import InputFile
 from pipeline.normalize import fold
 from pipeline.read import NotSpreadsheet, RawWorkbook, UnreadableFile, read_bytes
-from pipeline.read.inbox_words import (
+from pipeline.read.intake import (
     NOT_PROCESSED,
     NOT_SPREADSHEET,
     OTHER_CAMPAIGN,
@@ -58,8 +58,8 @@ from pipeline.read.inbox_words import (
     contract_name,
     prefill,
 )
-from pipeline.read.newest import _newest_wins, _report_duplicates
-from pipeline.read.placing import _place
+from pipeline.read.newest import newest_wins, report_duplicates
+from pipeline.read.placing import place
 from pipeline.read.xmlparts import parse_timestamp
 
 # --- walking ------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
             book = _open(f, campaign, intake.issues)
             branch = None
             if book is not None:
-                branch = _place(f, book, campaign, known, bool(branches), intake.issues)
+                branch = place(f, book, campaign, known, bool(branches), intake.issues)
                 _report_bad_sheets(f, book, branch or "", intake.issues)
             if book is not None and branch is not None:
                 f.branch = branch
@@ -153,8 +153,8 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
                 _report_active_content(f, book, branch or "", intake.issues)
         if progress is not None:
             progress(f)
-    _newest_wins(intake, placed, known, prefill(campaign))
-    _report_duplicates(intake, duplicates)
+    newest_wins(intake, placed, known, prefill(campaign))
+    report_duplicates(intake, duplicates)
     return intake
 
 

@@ -12,7 +12,7 @@ from pipeline.issues import issue
 from pipeline.model import InputFile
 from pipeline.normalize import fold, is_blank
 from pipeline.read import RawSheet, RawWorkbook
-from pipeline.read.inbox_words import (
+from pipeline.read.intake import (
     _SHEET_ORDER,
     ANY,
     DUPLICATE,
@@ -63,7 +63,7 @@ def _branch_order(known: list[str]) -> Callable[[str], tuple[int, str]]:
     return lambda b: (index.get(b, len(index)), b)
 
 
-def _newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
+def newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
                  known: list[str], template: Prefill) -> None:
     sent: dict[tuple[str, str], list[Placed]] = {}
     blank: dict[tuple[str, str], list[Placed]] = {}
@@ -138,7 +138,7 @@ def _newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
         f.note = "；".join(notes)
 
 
-def _report_duplicates(intake: Intake, duplicates: list[tuple[InputFile, InputFile]]) -> None:
+def report_duplicates(intake: Intake, duplicates: list[tuple[InputFile, InputFile]]) -> None:
     """R-F4: byte-identical copies are used once; one warning per group of copies."""
     groups: dict[str, list[InputFile]] = {}
     for copy, original in duplicates:

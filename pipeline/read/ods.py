@@ -9,49 +9,49 @@ from xml.etree import ElementTree as ET
 from pipeline.read.raw import (
     CELLS_PER_ROW_LIMIT,
     ROWS_KEY,
+    Facts,
     Merge,
     NotSpreadsheet,
     UnreadableFile,
-    _Facts,
 )
 from pipeline.read.xmlparts import (
-    _chunks,
-    _has_doctype,
-    _local,
-    _read_small,
-    _safe_xml,
+    has_doctype,
+    local_name,
     parse_timestamp,
+    part_chunks,
+    read_small,
+    safe_xml,
 )
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
-def _ods_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> _Facts:
-    mimetype = _read_small(zf, "mimetype", names) or b""
+def ods_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> Facts:
+    mimetype = read_small(zf, "mimetype", names) or b""
     if mimetype and b"spreadsheet" not in mimetype:
         what = "ODF 文字文档" if b"text" in mimetype else "ODF 文档"
         raise NotSpreadsheet(f"这是{what}，不是 Excel/WPS 表格")
-    facts = _Facts(format="ods", merged={})
+    facts = Facts(format="ods", merged={})
     facts.has_macros = any(n.startswith("Basic/") and n.endswith(".xml") and
                            not n.endswith("script-lc.xml") for n in names)
-    meta = _read_small(zf, "meta.xml", names)
+    meta = read_small(zf, "meta.xml", names)
     if meta is not None:
-        for el in _safe_xml(meta, "meta.xml").iter():
-            if _local(el.tag) == "date" and el.text:
+        for el in safe_xml(meta, "meta.xml").iter():
+            if local_name(el.tag) == "date" and el.text:
                 facts.saved = parse_timestamp(el.text)
     if "content.xml" not in names:
         return facts
     spans = False
     head = b""
     tail = b""
-    for chunk in _chunks(zf, "content.xml"):
+    for chunk in part_chunks(zf, "content.xml"):
         if not head:
             head = chunk[:65536]
             facts.date1904 = bool(re.search(rb'null-date[^>]*date-value="1904-01-01"', chunk))
         if not spans and re.search(rb"number-(?:columns|rows)-spanned", tail + chunk):
             spans = True
         tail = chunk[-32:]
-    if _has_doctype(head):
+    if has_doctype(head):
         raise UnreadableFile("文件中的 content.xml 含有不安全的 XML 声明（DOCTYPE），未读取")
     # calamine parses every table of an .ods when it opens the file (up to 100 million cells,
     # 3 GB): one table over the limit means the whole file is refused here

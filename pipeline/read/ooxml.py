@@ -11,22 +11,22 @@ from collections.abc import Callable
 from typing import IO
 from xml.etree import ElementTree as ET
 
-from pipeline.read.ods import _ods_facts
-from pipeline.read.raw import UNPACKED_KEY, NotSpreadsheet, UnreadableFile, _Facts, _why
+from pipeline.read.ods import ods_facts
+from pipeline.read.raw import UNPACKED_KEY, Facts, NotSpreadsheet, UnreadableFile, why
 from pipeline.read.xmlparts import (
     _FORMULA_MARK,
     _WHOLE,
     Chunks,
-    _chunks,
-    _has_doctype,
-    _local,
-    _read_small,
-    _safe_xml,
+    has_doctype,
+    local_name,
     parse_timestamp,
+    part_chunks,
+    read_small,
+    safe_xml,
 )
 
 
-def _zip_facts(data: bytes, limit: int, max_cells: int) -> _Facts:
+def zip_facts(data: bytes, limit: int, max_cells: int) -> Facts:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -42,11 +42,11 @@ def _zip_facts(data: bytes, limit: int, max_cells: int) -> _Facts:
         if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
             return _ooxml_facts(zf, names, max_cells)
         if "mimetype" in names or "content.xml" in names:
-            return _ods_facts(zf, names, max_cells)
+            return ods_facts(zf, names, max_cells)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
             NotImplementedError, RuntimeError) as exc:
         # RuntimeError: an encrypted zip member; the rest: corrupt or lying members.
-        raise UnreadableFile(f"文件已损坏，无法作为 Excel/WPS 表格打开（{_why(exc)}）") from None
+        raise UnreadableFile(f"文件已损坏，无法作为 Excel/WPS 表格打开（{why(exc)}）") from None
     if any(n.startswith("word/") for n in names):
         raise NotSpreadsheet("这是 Word 文档（.docx），不是 Excel/WPS 表格")
     if any(n.startswith("ppt/") for n in names):
@@ -57,29 +57,29 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
 
-def _ooxml_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> _Facts:
-    facts = _Facts(format="xlsx")
+def _ooxml_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> Facts:
+    facts = Facts(format="xlsx")
     facts.has_macros = any(n.lower().endswith("vbaproject.bin") or n.startswith("xl/macrosheets/")
                            for n in names)
     if facts.has_macros:
         facts.format = "xlsm"
     facts.external_links = any(n.startswith("xl/externalLinks/") for n in names)
-    core = _read_small(zf, "docProps/core.xml", names)
+    core = read_small(zf, "docProps/core.xml", names)
     if core is not None:
-        facts.saved = _core_modified(_safe_xml(core, "docProps/core.xml"))
+        facts.saved = _core_modified(safe_xml(core, "docProps/core.xml"))
     if "xl/workbook.xml" not in names:
         facts.format = "xlsb"  # binary parts: calamine reads them; nothing for us to scan
         return facts
-    workbook = _safe_xml(_read_small(zf, "xl/workbook.xml", names) or b"", "xl/workbook.xml")
-    rels_data = _read_small(zf, "xl/_rels/workbook.xml.rels", names)
+    workbook = safe_xml(read_small(zf, "xl/workbook.xml", names) or b"", "xl/workbook.xml")
+    rels_data = read_small(zf, "xl/_rels/workbook.xml.rels", names)
     targets: dict[str, str] = {}
     if rels_data is not None:
-        for rel in _safe_xml(rels_data, "xl/_rels/workbook.xml.rels"):
+        for rel in safe_xml(rels_data, "xl/_rels/workbook.xml.rels"):
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             targets[rel.get("Id", "")] = _normpath(path)
     for el in workbook.iter():
-        tag = _local(el.tag)
+        tag = local_name(el.tag)
         if tag == "workbookPr":
             facts.date1904 = el.get("date1904", "").lower() in ("1", "true", "on")
         elif tag == "sheet":
@@ -98,10 +98,10 @@ def _ooxml_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> _Facts
     for name in ("xl/sharedStrings.xml", "xl/styles.xml"):
         if name in names:
             head = b""
-            for chunk in _chunks(zf, name):
+            for chunk in part_chunks(zf, name):
                 if not head:
                     head = chunk[:65536]
-                    if _has_doctype(head):
+                    if has_doctype(head):
                         raise UnreadableFile(
                             f"文件中的 {name} 含有不安全的 XML 声明（DOCTYPE），未读取")
     return facts
@@ -120,7 +120,7 @@ def _normpath(path: str) -> str:
 
 def _core_modified(core: ET.Element) -> dt.datetime | None:
     for el in core:
-        if _local(el.tag) == "modified" and el.text:
+        if local_name(el.tag) == "modified" and el.text:
             return parse_timestamp(el.text)
     return None
 
@@ -192,7 +192,7 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str,
         chunks: Chunks = lambda: whole  # noqa: E731
         source = lambda: io.BytesIO(data)  # noqa: E731
     else:
-        chunks = lambda: _chunks(zf, part)  # noqa: E731
+        chunks = lambda: part_chunks(zf, part)  # noqa: E731
         source = lambda: zf.open(part)  # noqa: E731
     tail = b""
     found = far = False
@@ -200,7 +200,7 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str,
     for chunk in chunks():
         if not head:
             head = chunk[:65536]
-            if _has_doctype(head):
+            if has_doctype(head):
                 raise UnreadableFile(f"文件中的 {part} 含有不安全的 XML 声明（DOCTYPE），未读取")
         window = tail + chunk
         if not found:
@@ -238,7 +238,7 @@ def _uncached_cells(source: Callable[[], IO[bytes]], part: str) -> set[tuple[int
     with source() as fh:
         try:
             for event, el in ET.iterparse(fh, events=("start", "end")):
-                tag = _local(el.tag)
+                tag = local_name(el.tag)
                 if event == "start":
                     if tag == "row":
                         r = el.get("r")
@@ -254,7 +254,7 @@ def _uncached_cells(source: Callable[[], IO[bytes]], part: str) -> set[tuple[int
                 if tag == "c":
                     formula = value = None
                     for child in el:
-                        name = _local(child.tag)
+                        name = local_name(child.tag)
                         if name == "f":
                             formula = child
                         elif name == "v":

@@ -12,7 +12,7 @@ from pipeline.issues import Issue, issue
 from pipeline.model import InputFile
 from pipeline.normalize import clean_text, fold, is_blank
 from pipeline.read import RawSheet, RawWorkbook
-from pipeline.read.inbox_words import (
+from pipeline.read.intake import (
     OTHER_CAMPAIGN,
     TITLE_ROWS_WITHOUT_HEADER,
     UNPLACED,
@@ -49,7 +49,7 @@ def _folded(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((n, fold(n)) for n in names)
 
 
-def _place(f: InputFile, book: RawWorkbook, campaign: Campaign, known: list[str],
+def place(f: InputFile, book: RawWorkbook, campaign: Campaign, known: list[str],
            strict: bool, issues: list[Issue]) -> str | None:
     """The branch a file belongs to, or None (status and issue set)."""
     meta = read_meta(book)

@@ -57,7 +57,7 @@ class RawWorkbook:
 
 
 @dataclass
-class _Facts:
+class Facts:
     """What the container tells before calamine parses it."""
 
     format: str = ""
@@ -76,7 +76,7 @@ class _Facts:
 # --- entry points -------------------------------------------------------------------------
 
 
-def _calamine_failed(exc: BaseException) -> None:
+def calamine_failed(exc: BaseException) -> None:
     """Re-raise what is not a parse failure. calamine raises many exception kinds on corrupt
     input, and on some malformed files its Rust code panics: pyo3's PanicException derives
     from BaseException, so `except Exception` would let one bad file stop the whole run."""
@@ -84,7 +84,7 @@ def _calamine_failed(exc: BaseException) -> None:
         raise exc
 
 
-def _why(exc: BaseException) -> str:
+def why(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text[:80]}" if text else type(exc).__name__
 

@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 from pipeline.read.raw import UnreadableFile
 
 _FORMULA_MARK = b"f>"
-_CHUNK = 1 << 20
+CHUNK = 1 << 20
 # A sheet part declared up to this size is inflated once into memory and every scan below runs
 # on those bytes; a larger one is streamed in chunks, once per scan. Either way zipfile stops
 # at the declared size and checks the CRC.
@@ -20,23 +20,23 @@ _WHOLE = 64 << 20
 Chunks = Callable[[], Iterable[bytes]]  # a part's bytes in chunks, afresh on each call
 
 
-def _chunks(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+def part_chunks(zf: zipfile.ZipFile, name: str) -> Iterator[bytes]:
     """A member's bytes in chunks; zipfile stops at the declared size and checks the CRC."""
     with zf.open(name) as fh:
-        while chunk := fh.read(_CHUNK):
+        while chunk := fh.read(CHUNK):
             yield chunk
 
 
-def _read_small(zf: zipfile.ZipFile, name: str, names: set[str]) -> bytes | None:
+def read_small(zf: zipfile.ZipFile, name: str, names: set[str]) -> bytes | None:
     """A small metadata part (workbook, rels, core properties), None when absent."""
     if name not in names:
         return None
-    return b"".join(_chunks(zf, name))
+    return b"".join(part_chunks(zf, name))
 
 
-def _safe_xml(data: bytes, part: str) -> ET.Element:
+def safe_xml(data: bytes, part: str) -> ET.Element:
     """Parse a part we read ourselves; refuse a DOCTYPE (entities) and non-UTF-8 prologs."""
-    if _has_doctype(data):
+    if has_doctype(data):
         raise UnreadableFile(f"文件中的 {part} 含有不安全的 XML 声明（DOCTYPE），未读取")
     try:
         return ET.fromstring(data)
@@ -44,7 +44,7 @@ def _safe_xml(data: bytes, part: str) -> ET.Element:
         raise UnreadableFile(f"文件已损坏（{part} 不是有效的 XML：{exc}）") from None
 
 
-def _has_doctype(head: bytes) -> bool:
+def has_doctype(head: bytes) -> bool:
     """True when the XML prolog (everything before the root element) declares a DTD."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True  # UTF-16 parts: we do not inspect them, so treat them as unsafe
@@ -53,7 +53,7 @@ def _has_doctype(head: bytes) -> bool:
     return b"<!DOCTYPE" in prolog.upper() or (root is None and len(head) > 65536)
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 

@@ -7,7 +7,7 @@ import math
 from pipeline import contract as C
 from pipeline.config import DEADLINE_LABELS, Campaign
 from pipeline.write import style
-from pipeline.write.template_book import DAY_OF, GUIDE_WIDTH, PROTECTION, _Book, cn_date
+from pipeline.write.template_book import DAY_OF, GUIDE_WIDTH, PROTECTION, TemplateBook, cn_date
 
 # ---------------------------------------------------------------- 填表说明
 
@@ -20,7 +20,7 @@ def _deadline_lines(campaign: Campaign) -> list[str]:
     return lines
 
 
-def _sheet_guides(book: _Book) -> list[tuple[str, str, str]]:
+def _sheet_guides(book: TemplateBook) -> list[tuple[str, str, str]]:
     """(sheet, how to fill, example line) for every data sheet of this workbook."""
     c, dl, y = book.campaign, book.campaign.deadlines, book.campaign.year
     if book.general:
@@ -68,7 +68,7 @@ def _sheet_guides(book: _Book) -> list[tuple[str, str, str]]:
     return [g for g in guides if not book.general or C.SHEETS[g[0]].general]
 
 
-def _guide_blocks(book: _Book) -> list[tuple[str, str]]:
+def _guide_blocks(book: TemplateBook) -> list[tuple[str, str]]:
     """The 填表说明 text as (format key, paragraph) blocks."""
     c = book.campaign
     grades = "、".join(c.grades)
@@ -136,7 +136,7 @@ def _guide_height(text: str, size: float) -> float:
     return lines * (size * 1.45) + 4
 
 
-def _guide_sheet(book: _Book) -> None:
+def guide_sheet(book: TemplateBook) -> None:
     ws = book.wb.add_worksheet(C.GUIDE)
     ws.set_column(0, 0, GUIDE_WIDTH)
     sizes = {"g_title": 16.0, "g_sub": 11.0, "g_head": 12.0}

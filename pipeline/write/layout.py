@@ -99,14 +99,14 @@ def plain(value: Any) -> Any:
 
 
 # Types plain() returns unchanged (a float only when it is not NaN).
-_PLAIN_TYPES = frozenset({str, int, bool, dt.date, dt.datetime})
+PLAIN_TYPES = frozenset({str, int, bool, dt.date, dt.datetime})
 
 
 def plain_rows(frame: pd.DataFrame) -> list[list[Any]]:
     """The frame's rows as lists of plain values (plain() on each cell), without pandas'
     per-row iteration: one to_numpy, then only cells that are not plain already are touched."""
     rows: list[list[Any]] = frame.to_numpy(dtype=object).tolist()
-    fast = _PLAIN_TYPES
+    fast = PLAIN_TYPES
     for row in rows:
         for c, v in enumerate(row):
             if v is None or type(v) in fast:

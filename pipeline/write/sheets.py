@@ -15,10 +15,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.contract import FAILED, MISSING, OVERDUE, PASSED, RECEIVED_LATE
 from pipeline.write.layout import (
-    _PLAIN_TYPES,
     LINE_HEIGHT,
     MAX_ROW_HEIGHT,
     NARROW_MAX,
+    PLAIN_TYPES,
     column_kind,
     column_widths,
     data_width,
@@ -244,7 +244,7 @@ class Section:
 
 
 def _plain_list(row: Sequence[Any]) -> list[Any]:
-    fast = _PLAIN_TYPES
+    fast = PLAIN_TYPES
     return [v if v is None or type(v) in fast else plain(v) for v in row]
 
 

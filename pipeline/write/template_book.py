@@ -1,4 +1,4 @@
-"""The template being built (_Book): campaign, members, formats, value lists, _meta lists;
+"""The template being built (TemplateBook): campaign, members, formats, value lists, _meta lists;
 the constants of the template layout shared by its sheet writers."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def _unique(items: Sequence[str]) -> list[str]:
 
 
 @dataclass
-class _Book:
+class TemplateBook:
     """One workbook being built: the campaign, the members shown, formats, _meta lists."""
 
     wb: Workbook
@@ -137,7 +137,7 @@ class _Book:
 
 # ---------------------------------------------------------------- formats
 
-def _formats(wb: Workbook) -> dict[str, Format]:
+def template_formats(wb: Workbook) -> dict[str, Format]:
     base = {"font_name": style.FONT, "font_size": 10, "valign": "vcenter"}
     unlocked = {**base, "locked": False}
     kinds: dict[str, dict[str, Any]] = {

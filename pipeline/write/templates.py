@@ -21,7 +21,7 @@ from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.people import Member, Roster, evaluated_in_order
 from pipeline.write import style
-from pipeline.write.guide import _guide_sheet
+from pipeline.write.guide import guide_sheet
 from pipeline.write.template_book import (
     BALLOT_FIT_WIDTH,
     FIRST_DATA_ROW,
@@ -34,12 +34,12 @@ from pipeline.write.template_book import (
     OBJECTS,
     OWNERS,
     PROTECTION,
-    _Book,
-    _formats,
+    TemplateBook,
     _kind,
     branch_label,
     file_name,
     fits_inline,
+    template_formats,
 )
 
 # ---------------------------------------------------------------- data sheets
@@ -60,7 +60,7 @@ def _header_height(columns: Sequence[C.Column], widths: Sequence[float]) -> floa
     return 15.0 * max(lines, 1) + 4
 
 
-def _validate(book: _Book, ws: Worksheet, col: C.Column, c: int, last_row: int) -> None:
+def _validate(book: TemplateBook, ws: Worksheet, col: C.Column, c: int, last_row: int) -> None:
     """The dropdown or input message of one column, rows 3..last_row."""
     opts: dict[str, Any] = {"input_title": col.header[:16]}
     if col.prompt:
@@ -97,7 +97,7 @@ def _validate(book: _Book, ws: Worksheet, col: C.Column, c: int, last_row: int) 
     ws.data_validation(FIRST_DATA_ROW, c, last_row, c, opts)
 
 
-def _data_sheet(book: _Book, spec: C.SheetSpec, columns: Sequence[C.Column],
+def _data_sheet(book: TemplateBook, spec: C.SheetSpec, columns: Sequence[C.Column],
                 rows: Sequence[Sequence[Any]], n_rows: int, freeze_col: int = 0) -> Worksheet:
     """Title, headers, pre-filled rows, column formats, validations, protection, printing."""
     wb, fmt = book.wb, book.fmt
@@ -154,15 +154,14 @@ def _roster_rows(members: Sequence[Member]) -> list[list[Any]]:
              yes_no[m.attended_dlm], C.PRESENT, None, None] for m in members]
 
 
-def _grading_rows(book: _Book) -> list[list[Any]]:
+def _grading_rows(book: TemplateBook) -> list[list[Any]]:
     evaluated = evaluated_in_order(book.members)
-    shown = {id(m) for m in evaluated}
-    others = [m for m in book.members if id(m) not in shown]
+    others = [m for m in book.members if not m.evaluated]  # evaluated_in_order's complement
     return ([[m.name, None, None, None, None] for m in evaluated]
             + [[m.name, book.campaign.not_graded, None, None, None] for m in others])
 
 
-def _ballot_sheet(book: _Book) -> Worksheet:
+def _ballot_sheet(book: TemplateBook) -> Worksheet:
     """票号, then one column per evaluated member (支部书记 first) with grade dropdowns."""
     spec = C.BALLOTS_SHEET
     evaluated = evaluated_in_order(book.members)
@@ -179,7 +178,7 @@ def _ballot_sheet(book: _Book) -> Worksheet:
     return ws
 
 
-def _data_sheets(book: _Book) -> None:
+def _data_sheets(book: TemplateBook) -> None:
     for spec in C.DATA_SHEETS:
         if book.general and not spec.general:
             continue
@@ -209,7 +208,7 @@ def meta_values(campaign: Campaign, branch: str | None) -> dict[str, str]:
     return {k: values[k] for k in C.META_KEYS}
 
 
-def _name_lists(book: _Book) -> None:
+def _name_lists(book: TemplateBook) -> None:
     """Defined names for the name dropdowns (SPEC: a name, never an inline list)."""
     names = [m.name for m in book.members]
     last = FIRST_DATA_ROW + max(len(names), 1)
@@ -218,7 +217,7 @@ def _name_lists(book: _Book) -> None:
     book.add_meta_list(OWNERS, [*book.committee_roles(), *names])
 
 
-def _meta_sheet(book: _Book) -> None:
+def _meta_sheet(book: TemplateBook) -> None:
     ws = book.wb.add_worksheet(C.META)
     for r, (key, value) in enumerate(meta_values(book.campaign, book.branch).items()):
         ws.write_string(r, 0, key, book.fmt["meta"])
@@ -256,10 +255,10 @@ def build_workbook(campaign: Campaign, roster: Roster, branch: str | None) -> by
         wb = style.new_workbook(out, campaign.created,
                                 f"{campaign.year}年专题组织生活会报送表格（{label}）",
                                 campaign.organisation)
-        book = _Book(wb, campaign, branch, _members(roster, branch))
-        book.fmt = _formats(wb)
+        book = TemplateBook(wb, campaign, branch, _members(roster, branch))
+        book.fmt = template_formats(wb)
         _name_lists(book)
-        _guide_sheet(book)
+        guide_sheet(book)
         _data_sheets(book)
         _meta_sheet(book)
         wb.close()

@@ -1108,7 +1108,7 @@ def same_file_twice(inbox: Path, base: Base) -> None:
 NEWER = "第一支部（更正）.xlsx"
 
 
-def _newest_wins(run: Run) -> None:
+def newest_wins(run: Run) -> None:
     assert run.outcome is not None
     b = next(b for b in run.outcome.branches if b.branch == "第一支部")
     assert {t.file for t in b.tables.values()} == {NEWER}
@@ -1117,7 +1117,7 @@ def _newest_wins(run: Run) -> None:
     assert listed.get(ONE) == "已被替代" and listed.get(NEWER) == "已采用"
 
 
-@kind("two-versions", exit_code=0, status={ONE: "已被替代", NEWER: "已采用"}, check=_newest_wins)
+@kind("two-versions", exit_code=0, status={ONE: "已被替代", NEWER: "已采用"}, check=newest_wins)
 def two_versions(inbox: Path, base: Base) -> None:
     """A corrected version sent later (实到 32 → 33): the newest wins, the old is listed."""
     edit(inbox / ONE, lambda wb: put(wb[C.MEETINGS], 3, "实到", 33), target=inbox / NEWER)
