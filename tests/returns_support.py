@@ -12,10 +12,11 @@ from typing import Any
 
 import openpyxl
 
+from demo.fill import save_bytes
+from pipeline.app import Validation, validate
 from pipeline.config import Campaign
-from pipeline.fill import save_bytes
-from pipeline.people import Roster, load_roster
-from pipeline.run import Outcome, validate
+from pipeline.people import Roster
+from pipeline.read.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_INBOX = ROOT / "workbooks" / "inbox"
@@ -54,31 +55,28 @@ def roster(campaign: Campaign) -> Roster:
     return load_roster(campaign.roster_path, campaign)
 
 
-def run(inbox: Path, campaign: Campaign) -> Outcome:
-    return validate(inbox, campaign, roster(campaign), keep_tallies=True)
+def run(inbox: Path, campaign: Campaign) -> Validation:
+    return validate(inbox, campaign, roster(campaign))
 
 
-def frames(outcome: Outcome, branch: str) -> dict[str, list[tuple[int, tuple[tuple[str, Any], ...]]]]:
+def frames(validation: Validation,
+           branch: str) -> dict[str, list[tuple[int, tuple[tuple[str, Any], ...]]]]:
     """Each located sheet of a branch as (Excel row, sorted (column, value) pairs), column
     order aside: a return copy puts the columns in the template's order."""
-    b = next(x for x in outcome.branches if x.branch == branch)
-    out = {}
-    for sheet, t in b.tables.items():
-        rows = []
-        for row, rec in zip(t.frame.index, t.frame.to_dict("records")):
-            rows.append((int(row), tuple(sorted((str(k), v) for k, v in rec.items()))))
-        out[sheet] = rows
-    return out
+    b = next(x for x in validation.branches if x.branch == branch)
+    return {sheet: [(row, tuple(sorted((str(k), v) for k, v in rec.items())))
+                    for row, rec in t.records]
+            for sheet, t in b.tables.items()}
 
 
-def counts(outcome: Outcome) -> dict[str, Any]:
-    """The tallies, file names aside."""
-    assert outcome.tallies is not None
-    return {b: None if t is None else (t.ballots, t.blank_ballots, t.counts, t.issued, t.returned)
-            for b, t in outcome.tallies.items()}
+def counts(validation: Validation) -> dict[str, Any]:
+    """The tallies the rules and the filing use, file names aside."""
+    return {b.branch: None if b.tally is None else (
+        b.tally.ballots, b.tally.blank_ballots, b.tally.counts, b.tally.issued, b.tally.returned)
+        for b in validation.branches}
 
 
-def findings(outcome: Outcome) -> list[tuple[str, str, str, str, str, str]]:
+def findings(validation: Validation) -> list[tuple[str, str, str, str, str, str]]:
     """The issues, file names aside."""
     return sorted((i.branch, i.severity, i.rule, i.sheet, i.cell, i.message)
-                  for i in outcome.report.issues)
+                  for i in validation.report.issues)

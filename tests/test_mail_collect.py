@@ -25,12 +25,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from demo.fill import fill_workbook
+from demo.scenario import as_sent, make_scenario, with_grade
 from pipeline import contract as C
 from pipeline.cli import main
 from pipeline.config import load_campaign
-from pipeline.excel.templates import build_workbook
-from pipeline.fill import as_sent, fill_workbook, make_scenario, with_grade
-from pipeline.people import load_roster
+from pipeline.read.roster import load_roster
+from pipeline.write.templates import build_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "workbooks" / "campaign.toml"

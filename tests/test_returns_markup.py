@@ -15,10 +15,10 @@ from returns_support import AS_OF, SAVED, copy_inbox, edit_file, roster, run
 
 from pipeline import contract as C
 from pipeline.config import campaign_from_dict
-from pipeline.excel.templates import build_workbook
 from pipeline.returns import ReturnsError, build_returns
 from pipeline.returns.markup import ERROR_FILL, WARNING_FILL
 from pipeline.returns.package import NEEDS_FIX, PASSED, fix_by
+from pipeline.write.templates import build_workbook
 
 BRANCH = "第一支部"
 # One error on each of four sheets of 第一支部's winning file, and the demo's own warning.

@@ -21,11 +21,11 @@ from returns_support import (
     run,
 )
 
+from demo.fill import save_bytes
 from pipeline import contract as C
-from pipeline.excel.read import read_bytes
-from pipeline.fill import save_bytes
-from pipeline.inbox import SUPERSEDED, USED
 from pipeline.people import evaluated_in_order
+from pipeline.read import read_bytes
+from pipeline.read.intake import SUPERSEDED, USED
 from pipeline.returns import build_returns
 
 BRANCH = "第一支部"

@@ -1,7 +1,7 @@
 """Return packages (退回修改, SPEC §9) from a validation: per branch with something to fix or
 still to send, the marked-up copy of its own workbook and the notice; one summary.
 
-    returns = build_returns(outcome, campaign, roster, as_of)     # values, nothing written
+    returns = build_returns(validation, campaign, roster, as_of)  # values, nothing written
     paths = write_returns(returns, out_dir)                        # the files
 """
 
@@ -16,17 +16,16 @@ from pathlib import Path
 import openpyxl
 
 from pipeline import contract as C
+from pipeline.app import Validation
 from pipeline.config import Campaign
-from pipeline.excel.templates import build_workbook
-from pipeline.fill import save_bytes
 from pipeline.people import Roster
 from pipeline.returns.checklist import add_checklist
 from pipeline.returns.data import TEMPLATE_HEADER_ROW, put_sheets
 from pipeline.returns.markup import Located, locate, mark
 from pipeline.returns.notice import NOTICE_SUFFIX, PACKAGE_SUFFIX, SUMMARY_NAME, notice, summary
 from pipeline.returns.package import BranchReturn, fix_by, plan, template_branch
-from pipeline.returns.write import atomic_write, remove_stale, text_bytes
-from pipeline.run import Outcome
+from pipeline.returns.write import atomic_write, remove_stale, save_bytes, text_bytes
+from pipeline.write.templates import build_workbook
 
 
 @dataclass
@@ -88,13 +87,13 @@ def build_package(ret: BranchReturn, campaign: Campaign, roster: Roster, as_of: 
     return Package(ret, save_bytes(wb), text, located, marked)
 
 
-def build_returns(outcome: Outcome, campaign: Campaign, roster: Roster, as_of: dt.date,
+def build_returns(validation: Validation, campaign: Campaign, roster: Roster, as_of: dt.date,
                   saved: dt.datetime | None = None) -> Returns:
     """Plan every branch and build the packages of those with something to fix or to send.
     `saved`: the copies' saved time (default now)."""
     saved = saved or dt.datetime.now(dt.UTC)
     due = fix_by(campaign, as_of)
-    branches = plan(outcome, campaign, as_of)
+    branches = plan(validation, campaign, as_of)
     result = Returns(as_of, due, branches)
     result.packages = [build_package(r, campaign, roster, as_of, due, saved)
                        for r in branches if r.needs_package]

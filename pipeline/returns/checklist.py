@@ -17,10 +17,10 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import contract as C
-from pipeline.excel import style
 from pipeline.issues import SEVERITY_LABEL
 from pipeline.returns.markup import ERROR_FILL, WARNING_FILL, Located
 from pipeline.returns.package import BranchReturn
+from pipeline.write import style
 
 HEADERS = ("级别", "规则", "工作表", "单元格", "发现值", "应为", "说明")
 WIDTHS = (6, 7, 10, 8, 18, 24, 60)  # the last column wraps; A4 landscape fits ~140 units

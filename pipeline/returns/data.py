@@ -33,9 +33,9 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import contract as C
-from pipeline.excel.read import RawSheet
-from pipeline.excel.table import DATE_HEADERS, Header, header_key, sheet_header
 from pipeline.normalize import DateError, from_serial, is_blank
+from pipeline.read import RawSheet
+from pipeline.read.table import DATE_HEADERS, Header, header_key, sheet_header
 
 TEMPLATE_HEADER_ROW = 2  # 1-based, as pipeline/excel/templates.py lays every data sheet out
 DATE_FORMAT = "yyyy/m/d"
@@ -73,7 +73,7 @@ def put_sheets(wb: Workbook, sheets: Mapping[str, RawSheet]) -> dict[str, Placem
 
 
 def _header(raw: RawSheet, name: str) -> Header | None:
-    """The header the rules used (pipeline.run locates every sheet with the contract headers)."""
+    """The header the rules used (read.branches locates every sheet with the contract headers)."""
     found = sheet_header(raw, C.SHEETS[name].headers)
     return found if isinstance(found, Header) else None
 

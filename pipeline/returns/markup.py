@@ -20,10 +20,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.workbook.workbook import Workbook
 
-from pipeline.excel import style
 from pipeline.issues import RULES, SEVERITY_LABEL, Issue
 from pipeline.returns.data import Placement
 from pipeline.returns.package import Source
+from pipeline.write import style
 
 ERROR_FILL = "FFC7CE"  # Excel's own "bad" red
 WARNING_FILL = "FFEB9C"  # Excel's own "neutral" yellow

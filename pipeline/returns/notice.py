@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from pipeline import contract as C
-from pipeline.anonymity import NEUTRAL
 from pipeline.config import Campaign
+from pipeline.consolidate.anonymity import NEUTRAL
 from pipeline.issues import RULES, Issue
 from pipeline.returns.checklist import cn_date
 from pipeline.returns.markup import Located

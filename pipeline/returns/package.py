@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline import contract as C
-from pipeline.aggregate import MISSING, OVERDUE, RECEIVED_LATE, first_sent, stage_detail
+from pipeline.app import Validation
 from pipeline.config import Campaign
-from pipeline.excel.read import RawSheet
+from pipeline.consolidate.stages import first_sent, stage_detail
 from pipeline.issues import Issue
-from pipeline.run import Outcome
+from pipeline.read import RawSheet
 
 NEEDS_FIX = "需修改"
 NOT_SENT = "缺报"
@@ -76,12 +76,12 @@ class BranchReturn:
     @property
     def overdue(self) -> list[Gap]:
         """Stages past their deadline and not sent (逾期未报送): what `status` chases."""
-        return [g for g in self.gaps if g.status == OVERDUE]
+        return [g for g in self.gaps if g.status == C.OVERDUE]
 
     @property
     def pending(self) -> list[Gap]:
         """Stages not sent and not yet due (未报送): shown, never a reason to send back."""
-        return [g for g in self.gaps if g.status != OVERDUE]
+        return [g for g in self.gaps if g.status != C.OVERDUE]
 
     @property
     def errors(self) -> list[Issue]:
@@ -124,25 +124,24 @@ def fix_by(campaign: Campaign, as_of: dt.date) -> dt.date:
     return as_of + dt.timedelta(days=settings(campaign).fix_days)
 
 
-def plan(outcome: Outcome, campaign: Campaign, as_of: dt.date) -> list[BranchReturn]:
+def plan(validation: Validation, campaign: Campaign, as_of: dt.date) -> list[BranchReturn]:
     """Every branch of the validation, in its order (roster order, then 党总支)."""
-    intake = outcome.intake
-    first = first_sent(intake) if intake is not None else None
-    detail = stage_detail(outcome.branches, campaign, as_of, first=first)
+    intake = validation.intake
+    detail = stage_detail(validation.branches, campaign, as_of, first=first_sent(intake))
     out: list[BranchReturn] = []
     by_branch: dict[str, list[Issue]] = {}
-    for i in outcome.report.issues:
+    for i in validation.report.issues:
         by_branch.setdefault(i.branch, []).append(i)
-    for b in outcome.branches:
-        won = intake.sheets.get(b.branch, {}) if intake is not None else {}
+    for b in validation.branches:
+        won = intake.sheets.get(b.branch, {})
         ret = BranchReturn(
             branch=b.branch, general=b.general,
             issues=_ordered(by_branch.get(b.branch, [])),
-            sheets={sheet: Source(f.name, raw) for sheet, (f, raw) in won.items()})
+            sheets={sheet: Source(p.file.name, p.sheet) for sheet, p in won.items()})
         for rec in detail[detail["支部"] == b.branch].to_dict("records"):
-            if rec["状态"] in (MISSING, OVERDUE):
+            if rec["状态"] in (C.MISSING, C.OVERDUE):
                 ret.gaps.append(Gap(rec["阶段"], rec["工作表"], rec["状态"], rec["截止日期"]))
-            elif rec["状态"] == RECEIVED_LATE:
+            elif rec["状态"] == C.RECEIVED_LATE:
                 arrived = rec.get("首次报送")
                 ret.late.append(Late(rec["阶段"], rec["工作表"], rec["截止日期"],
                                      arrived if isinstance(arrived, dt.datetime) else None))

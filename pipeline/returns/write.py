@@ -4,10 +4,15 @@ packages of an earlier run for branches that have nothing left to fix are remove
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.returns.notice import NOTICE_SUFFIX, PACKAGE_SUFFIX, SUMMARY_NAME
 
@@ -29,6 +34,15 @@ def atomic_write(path: Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def save_bytes(wb: Workbook) -> bytes:
+    """An openpyxl workbook as bytes, keeping wb.properties.modified as set (openpyxl's own
+    save() overwrites it with the wall clock)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).save()
+    return buf.getvalue()
 
 
 def text_bytes(text: str) -> bytes:
