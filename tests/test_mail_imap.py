@@ -43,23 +43,27 @@ def test_imap_collects_the_mailbox_once_and_changes_nothing(dovecot: Dovecot,  #
                                                            corpus_books: Books):
     for mail in corpus(corpus_books):
         dovecot.append(mail.raw, mail.received)
+    # Received before [mail] since = 2017-03-01: never fetched.
+    old = corpus(corpus_books)[1]
+    dovecot.append(old.raw.replace(b"Message-ID: <2.", b"Message-ID: <0."),
+                   old.received.replace(month=2))
     flags_before = dovecot.flags()
     cfg = config(tmp_path, mail_table(dovecot))
     inbox, log = tmp_path / "inbox", tmp_path / "outputs" / "收件记录.xlsx"
 
     code, out, err = run(cfg, inbox, log, dovecot.password)
     assert code == 0, err + dovecot.log()
-    assert "收取邮件 10 封" in out and "已保存 6" in out
+    assert "收取邮件 11 封" in out and "已保存 7" in out
     check_collected(inbox, log, corpus_books)
     assert dovecot.password not in out + err
     origins = [r["来源"] for r in log_rows(log)]
-    assert origins[0] == "IMAP INBOX UID 1" and origins[-1] == "IMAP INBOX UID 10"
+    assert origins[0] == "IMAP INBOX UID 1" and origins[-1] == "IMAP INBOX UID 11"
     state = json.loads((inbox / ".orglife" / "messages.json").read_text(encoding="utf-8"))
     (position,) = state["imap"].values()
-    assert position["last_uid"] == 10
+    assert position["last_uid"] == 11
 
     # Read-only on the server: no \Seen flag set, nothing moved or deleted.
-    assert dovecot.flags() == flags_before and len(flags_before) == 10
+    assert dovecot.flags() == flags_before and len(flags_before) == 12
     assert all("\\Seen" not in f for f in dovecot.flags())
 
     # A second run fetches nothing; a new message is the only thing the third run reads.
@@ -69,13 +73,25 @@ def test_imap_collects_the_mailbox_once_and_changes_nothing(dovecot: Dovecot,  #
     assert out.startswith("收取邮件 0 封：没有新附件")
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.xlsx")) == files
     late = corpus(corpus_books)[1]  # a copy of 第二支部's first send: same bytes, a new message
-    dovecot.append(late.raw.replace(b"Message-ID: <2.", b"Message-ID: <11."),
+    dovecot.append(late.raw.replace(b"Message-ID: <2.", b"Message-ID: <12."),
                    late.received.replace(day=17))
     code, out, err = run(cfg, inbox, log, dovecot.password)
     assert code == 0, err
     assert out.startswith("收取邮件 1 封：重复 1")
-    assert len(log_rows(log)) == 12
+    assert len(log_rows(log)) == 13
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.xlsx")) == files
+
+    # The server renumbered the folder (a new UIDVALIDITY): everything is read again, and
+    # every message is recognised as already collected.
+    state_file = inbox / ".orglife" / "messages.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    for position in state["imap"].values():
+        position["uidvalidity"] += 1
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    code, out, err = run(cfg, inbox, log, dovecot.password)
+    assert code == 0, err
+    assert out.startswith("收取邮件 0 封（已收过的 12 封跳过）")
+    assert len(log_rows(log)) == 13
 
 
 def test_collected_inbox_validates_and_status_runs(dovecot: Dovecot,  # noqa: F811

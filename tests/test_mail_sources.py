@@ -186,3 +186,24 @@ def test_large_attachment_links_qq_and_163_listed_once():
     plain = message("a@b.cn", "x", at(3, 20), [text_part("请勿使用超大附件，谢谢")], 2)
     (only,) = parse(plain, 200).found
     assert only.status == LARGE_LINK and "没有找到下载链接" in only.notes[0]
+
+
+def test_a_bad_message_is_logged_and_the_rest_goes_on(tmp_path: Path):
+    broken = message("a@b.cn", "坏附件", at(3, 20), [
+        b"Content-Type: application/vnd.ms-excel\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="x.xls"\r\n\r\n!!!!\r\n'], 1)
+    good = message("a@b.cn", "好附件", at(3, 21), [attachment(b"book", b'filename="y.xlsx"')], 2)
+    (tmp_path / "1.eml").write_bytes(broken)
+    (tmp_path / "2.eml").write_bytes(b"\x00\xff not a message at all")
+    (tmp_path / "3.eml").write_bytes(good)
+    (tmp_path / "说明.txt").write_text("不是邮件")
+    log = tmp_path / "log.xlsx"
+    result = CliRunner().invoke(main, [
+        "collect", str(tmp_path / "1.eml"), str(tmp_path / "2.eml"), str(tmp_path / "3.eml"),
+        str(tmp_path / "说明.txt"), "-o", str(tmp_path / "inbox"), "--config",
+        str(config(tmp_path)), "--log", str(log)])
+    assert result.exit_code == 0, result.stderr
+    rows = [(r["主题"], r["状态"]) for r in log_rows(log)]
+    assert rows == [("坏附件", "无法解码"), (None, "无附件"), ("好附件", "已保存"),
+                    (None, "邮件无法读取")]
+    assert (tmp_path / "inbox" / "2017-03-21" / "y.xlsx").read_bytes() == b"book"
