@@ -254,7 +254,13 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
             if not password:
                 fail(f"没有邮箱密码：请设置环境变量 {PASSWORD_ENV}（QQ/163 邮箱为授权码），"
                      "或在终端中运行以便输入")
-            results.append(collect_imap(settings, password, store, book, limit))
+            step, stop = _progress_callback("连接邮箱…")
+            try:
+                results.append(collect_imap(
+                    settings, password, store, book, limit,
+                    progress=(lambda n, total: step(f"收取邮件 {n}/{total}")) if step else None))
+            finally:
+                stop()
     except (MailError, StateError) as exc:
         fail(str(exc))
     _write(lambda: write_outputs(store, target, campaign.organisation), target)

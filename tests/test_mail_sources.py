@@ -207,3 +207,37 @@ def test_a_bad_message_is_logged_and_the_rest_goes_on(tmp_path: Path):
     assert rows == [("坏附件", "无法解码"), (None, "无附件"), ("好附件", "已保存"),
                     (None, "邮件无法读取")]
     assert (tmp_path / "inbox" / "2017-03-21" / "y.xlsx").read_bytes() == b"book"
+
+
+def test_content_decides_only_where_the_name_says_nothing():
+    from pipeline.mail.parts import NOT_SPREADSHEET, SPREADSHEET, classify
+
+    xlsx = Path(__file__).resolve().parents[1] / "workbooks" / "roster.xlsx"
+    book, cfb = xlsx.read_bytes(), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    (named,) = classify("第一支部", "第一支部", book, 200)
+    assert (named.status, named.name) == (SPREADSHEET, "第一支部.xlsx")
+    (dat,) = classify("第一支部.dat", "第一支部.dat", book, 200)
+    assert (dat.status, dat.name) == (SPREADSHEET, "第一支部.xlsx")
+    (doc,) = classify("工作总结.doc", "工作总结.doc", cfb, 200)  # Word 97: same container
+    assert doc.status == NOT_SPREADSHEET
+    (et,) = classify("第二支部.et", "第二支部.et", cfb, 200)
+    assert et.status == SPREADSHEET and et.name == "第二支部.et"
+
+
+def test_store_same_name_same_day_and_same_bytes(tmp_path: Path):
+    from pipeline.mail.store import Store
+
+    store = Store.open(tmp_path / "inbox")
+    first = store.save("第一支部.xlsx", b"v1", at(3, 20, 9), "yi@b.cn", "报送")
+    second = store.save("第一支部.xlsx", b"v2", at(3, 20, 23, 30), "yi@b.cn", "更正")
+    again = store.save("别的名字.xlsx", b"v1", at(3, 22), "yi@b.cn", "重发")
+    assert (first.path, second.path) == ("2017-03-20/第一支部.xlsx", "2017-03-20/第一支部(2).xlsx")
+    assert again.duplicate_of == "2017-03-20/第一支部.xlsx"
+    store.flush()
+    # A new run sees what is on disk (also files the office put there by hand).
+    (tmp_path / "inbox" / "手工保存.xlsx").write_bytes(b"v3")
+    reopened = Store.open(tmp_path / "inbox")
+    assert reopened.save("x.xlsx", b"v3", at(3, 23), "", "").duplicate_of == "手工保存.xlsx"
+    assert set(reopened.received) == {"2017-03-20/第一支部.xlsx", "2017-03-20/第一支部(2).xlsx"}
+    assert reopened.received["2017-03-20/第一支部(2).xlsx"]["received"] == \
+        "2017-03-20T23:30:33+08:00"
