@@ -223,10 +223,8 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
             log_path: Path) -> None:
     """收取报送邮件中的表格附件：SOURCE 为导出的 .eml/.mbox、其文件夹或附件压缩包 .zip；
     --imap 从邮箱收取。同一文件只保存一次，并生成收件记录。"""
-    import os
-
     from pipeline.mail.collect import collect_files, collect_imap, write_outputs
-    from pipeline.mail.settings import PASSWORD_ENV, MailError, contacts, mail_settings
+    from pipeline.mail.settings import MailError, contacts, mail_settings, require
     from pipeline.mail.store import StateError, Store
 
     if not sources and not use_imap:
@@ -242,18 +240,15 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
     try:
         book = contacts(campaign.raw)
         settings = mail_settings(campaign.raw, campaign.source.parent if campaign.source else None)
+        password = ""
+        if use_imap:  # settings and password before anything is fetched or written
+            require(settings.imap, "收件")
+            password = mail_password(settings.imap.user)
         store = Store.open(inbox)
         limit = campaign.limits.max_unpacked_mb
         if sources:
             results.append(collect_files(list(sources), store, book, limit))
         if use_imap:
-            password = os.environ.get(PASSWORD_ENV, "")
-            if not password and sys.stdin.isatty():
-                password = click.prompt(f"邮箱 {settings.imap.user} 的密码（QQ/163 邮箱为授权码）",
-                                        hide_input=True, err=True)
-            if not password:
-                fail(f"没有邮箱密码：请设置环境变量 {PASSWORD_ENV}（QQ/163 邮箱为授权码），"
-                     "或在终端中运行以便输入")
             step, stop = _progress_callback("连接邮箱…")
             try:
                 results.append(collect_imap(
@@ -265,6 +260,22 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
         fail(str(exc))
     _write(lambda: write_outputs(store, target, campaign.organisation), target)
     _print_collected(results, target)
+
+
+def mail_password(user: str) -> str:
+    """The mailbox password (授权码): from the environment, else typed on a terminal."""
+    import os
+
+    from pipeline.mail.settings import PASSWORD_ENV
+
+    password = os.environ.get(PASSWORD_ENV, "")
+    if not password and sys.stdin.isatty():
+        password = click.prompt(f"邮箱 {user} 的密码（QQ/163 邮箱为授权码）", hide_input=True,
+                                err=True)
+    if not password:
+        fail(f"没有邮箱密码：请设置环境变量 {PASSWORD_ENV}（QQ/163 邮箱为授权码），"
+             "或在终端中运行以便输入")
+    return password
 
 
 def _print_collected(results: list[CollectResult], log_path: Path) -> None:

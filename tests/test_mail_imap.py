@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mailservers import Dovecot, dovecot  # noqa: F401  (the fixture)
-from test_mail_collect import Books, books, check_collected, config, corpus, log_rows
+from test_mail_collect import CONFIG, Books, books, check_collected, config, corpus, log_rows
 
 from pipeline import contract as C
 from pipeline.cli import main
@@ -161,3 +161,13 @@ def test_a_password_in_the_config_is_refused(tmp_path: Path):
         main, ["collect", "--imap", "-o", str(tmp_path / "inbox"), "--config", str(cfg)])
     assert result.exit_code == 2
     assert "不能写密码" in result.stderr and PASSWORD_ENV in result.stderr
+
+
+def test_the_shipped_config_asks_for_the_mailbox_user(tmp_path: Path):
+    """workbooks/campaign.toml ships with QQ's servers and no address: collect says what to
+    fill in, before asking for a password or creating anything."""
+    result = CliRunner(env={PASSWORD_ENV: ""}).invoke(
+        main, ["collect", "--imap", "-o", str(tmp_path / "inbox"), "--config", str(CONFIG)])
+    assert result.exit_code == 2
+    assert "[mail] 缺少 user" in result.stderr and "README" in result.stderr
+    assert not (tmp_path / "inbox").exists()
