@@ -45,3 +45,8 @@ lint: $(STAMP)
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+# --- mail targets ---
+.PHONY: collect
+collect: $(STAMP)
+	$(BIN)/orglife collect --imap -o $(INBOX) --config $(CONFIG) --log $(OUT)/收件记录.xlsx
