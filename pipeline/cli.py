@@ -212,9 +212,6 @@ def _write(action: Callable[[], T], target: Path) -> T:
 
 # --- mail commands ---
 
-if TYPE_CHECKING:
-    from pipeline.mail.collect import CollectResult
-
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--imap", "use_imap", is_flag=True,
@@ -229,7 +226,7 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
             log_path: Path) -> None:
     """收取报送邮件中的表格附件：SOURCE 为导出的 .eml/.mbox、其文件夹或附件压缩包 .zip；
     --imap 从邮箱收取。同一文件只保存一次，并生成收件记录。"""
-    from pipeline.mail.collect import collect_files, collect_imap, write_outputs
+    from pipeline.mail.collect import CollectResult, collect_files, collect_imap, write_outputs
     from pipeline.mail.settings import MailError, contacts, mail_settings, require
     from pipeline.mail.store import StateError, Store
 
@@ -284,7 +281,7 @@ def mail_password(user: str) -> str:
     return password
 
 
-def _print_collected(results: list[CollectResult], log_path: Path) -> None:
+def _print_collected(results: list, log_path: Path) -> None:  # list[CollectResult]
     from pipeline.mail.collect import SAVED, needs_attention
 
     rows = [r for res in results for r in res.rows]

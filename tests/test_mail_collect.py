@@ -25,12 +25,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from demo.fill import fill_workbook
+from demo.scenario import as_sent, make_scenario, with_grade
 from pipeline import contract as C
 from pipeline.cli import main
 from pipeline.config import load_campaign
-from pipeline.excel.templates import build_workbook
-from pipeline.fill import as_sent, fill_workbook, make_scenario, with_grade
-from pipeline.people import load_roster
+from pipeline.read.roster import load_roster
+from pipeline.write.templates import build_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "workbooks" / "campaign.toml"
@@ -340,7 +341,7 @@ def test_mbox_gives_the_same_inbox(tmp_path: Path, corpus_books: Books):
     check_collected(inbox, log, corpus_books)
 
 
-def test_collected_inbox_validates_and_shows_status(tmp_path: Path, corpus_books: Books):
+def test_collected_inbox_validates_and_status_shows_lateness_from_received_times(tmp_path: Path, corpus_books: Books):
     for n, mail in enumerate(corpus(corpus_books), 1):
         (tmp_path / f"{n:02d}.eml").write_bytes(mail.raw)
     inbox, cfg = tmp_path / "inbox", config(tmp_path)
@@ -352,11 +353,9 @@ def test_collected_inbox_validates_and_shows_status(tmp_path: Path, corpus_books
     assert result.exit_code == 1, result.output  # the bad grade of 第二支部's correction
     assert "很好" in result.stdout and "R-G1" in result.stdout
     assert ".orglife" not in result.stdout  # the state folder is never an input
-    result = CliRunner().invoke(main, ["status", str(inbox), "--config", str(cfg),
-                                       "--as-of", "2017-04-20"])
-    assert result.exit_code == 0, result.output
-    for branch in ("第一支部", "第二支部", "第三支部", "第四支部", C.GENERAL_BRANCH):
-        assert branch in result.stdout
+    table = status_table(inbox, cfg, "2017-04-20")
+    assert set(table) == {"第一支部", "第二支部", "第三支部", "第四支部", C.GENERAL_BRANCH}
+    check_lateness_from_received_times(inbox, cfg)
 
 
 def test_log_is_not_allowed_inside_the_inbox(tmp_path: Path, corpus_books: Books):
@@ -407,3 +406,34 @@ def test_text_from_mail_is_never_a_formula(tmp_path: Path):
     subject, name = ws["F3"], ws["G3"]
     assert subject.value == '=HYPERLINK("http://x","点我")' and subject.data_type == "s"
     assert name.value == "=1+1.xlsx" and name.data_type == "s"
+
+
+def status_table(inbox: Path, cfg: Path, as_of: str) -> dict[str, dict[str, str]]:
+    """orglife status as branch → stage → state (the rich table's rows)."""
+    result = CliRunner().invoke(main, ["status", str(inbox), "--config", str(cfg),
+                                       "--as-of", as_of])
+    assert result.exit_code == 0, result.output
+    table: dict[str, dict[str, str]] = {}
+    header: list[str] = []
+    for line in result.stdout.splitlines():
+        if line.startswith("┃"):
+            header = [c.strip() for c in line.strip("┃").split("┃")]
+        elif line.startswith("│"):
+            cells = [c.strip() for c in line.strip("│").split("│")]
+            table[cells[0]] = dict(zip(header[1:], cells[1:]))
+    return table
+
+
+def check_lateness_from_received_times(inbox: Path, cfg: Path) -> None:
+    """第三支部's 问题清单 was saved on 3/23, before its 3/24 deadline, but reached the office on
+    3/27: status judges it by the received time (Seam 1), so it is late."""
+    table = status_table(inbox, cfg, "2017-03-28")
+    assert table["第三支部"]["问题清单"] == "逾期报送"
+    assert table["第一支部"]["谈心谈话"] == "已报送"  # received 3/20, on the deadline day
+    # Without the received times the saved time would decide: on time.
+    seam = inbox / ".orglife" / "received.json"
+    seam.rename(seam.with_suffix(".bak"))
+    try:
+        assert status_table(inbox, cfg, "2017-03-28")["第三支部"]["问题清单"] == "已报送"
+    finally:
+        seam.with_suffix(".bak").rename(seam)

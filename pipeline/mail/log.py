@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from pipeline.excel.style import (
+from pipeline.write.style import (
     Formats,
     display_width,
     fit_widths,
