@@ -240,6 +240,7 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
     campaign = _campaign(config_path)
     target = _output_file(log_path, "收件记录.xlsx", inbox)
     results: list[CollectResult] = []
+    store: Store | None = None
     try:
         book = contacts(campaign.raw)
         settings = mail_settings(campaign.raw, campaign.source.parent if campaign.source else None)
@@ -260,6 +261,8 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
             finally:
                 stop()
     except (MailError, StateError) as exc:
+        if store is not None and store.log:  # what was saved before the failure is logged
+            _write(lambda: write_outputs(store, target, campaign.organisation), target)
         fail(str(exc))
     _write(lambda: write_outputs(store, target, campaign.organisation), target)
     _print_collected(results, target)
