@@ -46,5 +46,10 @@ clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
+# --- mail targets ---
+.PHONY: collect
+collect: $(STAMP)
+	$(BIN)/orglife collect --imap -o $(INBOX) --config $(CONFIG) --log $(OUT)/收件记录.xlsx
+
 returns: $(STAMP)
 	$(BIN)/orglife returns $(INBOX) --config $(CONFIG) -o $(OUT)/退回

@@ -212,9 +212,6 @@ def _write(action: Callable[[], T], target: Path) -> T:
 
 # --- mail commands ---
 
-if TYPE_CHECKING:
-    from pipeline.mail.collect import CollectResult
-
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--imap", "use_imap", is_flag=True,
@@ -229,10 +226,8 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
             log_path: Path) -> None:
     """收取报送邮件中的表格附件：SOURCE 为导出的 .eml/.mbox、其文件夹或附件压缩包 .zip；
     --imap 从邮箱收取。同一文件只保存一次，并生成收件记录。"""
-    import os
-
-    from pipeline.mail.collect import collect_files, collect_imap, write_outputs
-    from pipeline.mail.settings import PASSWORD_ENV, MailError, contacts, mail_settings
+    from pipeline.mail.collect import CollectResult, collect_files, collect_imap, write_outputs
+    from pipeline.mail.settings import MailError, contacts, mail_settings, require
     from pipeline.mail.store import StateError, Store
 
     if not sources and not use_imap:
@@ -245,29 +240,51 @@ def collect(sources: tuple[Path, ...], use_imap: bool, inbox: Path, config_path:
     campaign = _campaign(config_path)
     target = _output_file(log_path, "收件记录.xlsx", inbox)
     results: list[CollectResult] = []
+    store: Store | None = None
     try:
         book = contacts(campaign.raw)
         settings = mail_settings(campaign.raw, campaign.source.parent if campaign.source else None)
+        password = ""
+        if use_imap:  # settings and password before anything is fetched or written
+            require(settings.imap, "收件")
+            password = mail_password(settings.imap.user)
         store = Store.open(inbox)
         limit = campaign.limits.max_unpacked_mb
         if sources:
             results.append(collect_files(list(sources), store, book, limit))
         if use_imap:
-            password = os.environ.get(PASSWORD_ENV, "")
-            if not password and sys.stdin.isatty():
-                password = click.prompt(f"邮箱 {settings.imap.user} 的密码（QQ/163 邮箱为授权码）",
-                                        hide_input=True, err=True)
-            if not password:
-                fail(f"没有邮箱密码：请设置环境变量 {PASSWORD_ENV}（QQ/163 邮箱为授权码），"
-                     "或在终端中运行以便输入")
-            results.append(collect_imap(settings, password, store, book, limit))
+            step, stop = _progress_callback("连接邮箱…")
+            try:
+                results.append(collect_imap(
+                    settings, password, store, book, limit,
+                    progress=(lambda n, total: step(f"收取邮件 {n}/{total}")) if step else None))
+            finally:
+                stop()
     except (MailError, StateError) as exc:
+        if store is not None and store.log:  # what was saved before the failure is logged
+            _write(lambda: write_outputs(store, target, campaign.organisation), target)
         fail(str(exc))
     _write(lambda: write_outputs(store, target, campaign.organisation), target)
     _print_collected(results, target)
 
 
-def _print_collected(results: list[CollectResult], log_path: Path) -> None:
+def mail_password(user: str) -> str:
+    """The mailbox password (授权码): from the environment, else typed on a terminal."""
+    import os
+
+    from pipeline.mail.settings import PASSWORD_ENV
+
+    password = os.environ.get(PASSWORD_ENV, "")
+    if not password and sys.stdin.isatty():
+        password = click.prompt(f"邮箱 {user} 的密码（QQ/163 邮箱为授权码）", hide_input=True,
+                                err=True)
+    if not password:
+        fail(f"没有邮箱密码：请设置环境变量 {PASSWORD_ENV}（QQ/163 邮箱为授权码），"
+             "或在终端中运行以便输入")
+    return password
+
+
+def _print_collected(results: list, log_path: Path) -> None:  # list[CollectResult]
     from pipeline.mail.collect import SAVED, needs_attention
 
     rows = [r for res in results for r in res.rows]
@@ -326,7 +343,8 @@ def returns_cmd(inbox: Path, config_path: Path, roster_path: Path | None, out_di
         fail(f"输出文件夹不能在收件箱里（退回文件会被当作报送文件读入）：{out_dir}")
     step, stop = _progress_callback("读取收件箱…")
     try:
-        validation = app.validate(folder, campaign, roster, progress=step)
+        # Serially: the copies are built from the raw sheets, which a pool keeps in its workers.
+        validation = app.validate(folder, campaign, roster, progress=step, workers=1)
     finally:
         stop()
     day = as_of.date() if as_of else dt.date.today()

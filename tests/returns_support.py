@@ -56,7 +56,7 @@ def roster(campaign: Campaign) -> Roster:
 
 
 def run(inbox: Path, campaign: Campaign) -> Validation:
-    return validate(inbox, campaign, roster(campaign))
+    return validate(inbox, campaign, roster(campaign), workers=1)
 
 
 def frames(validation: Validation,

@@ -53,6 +53,7 @@ class Books:
     fourth: bytes  # 第四支部, complete
     second_bad: bytes  # 第二支部 again, with an unknown grade (R-G1 error)
     general: bytes  # 党总支.xlsx
+    third_early: bytes  # 第三支部's 问题清单, saved 3/23 (before its 3/24 deadline), sent 3/27
 
 
 def books() -> Books:
@@ -73,7 +74,8 @@ def books() -> Books:
                  third=filled("第三支部", at(4, 12, 21)),
                  fourth=filled("第四支部", at(4, 13, 22)),
                  second_bad=filled("第二支部", at(4, 15, 8), bad=True),
-                 general=filled(None, at(4, 16, 8)))
+                 general=filled(None, at(4, 16, 8)),
+                 third_early=filled("第三支部", at(3, 23, 20), (C.TALKS, C.PROBLEMS)))
 
 
 # --- messages as the clients write them --------------------------------------------------------
@@ -196,6 +198,10 @@ def corpus(b: Books) -> list[Mail]:
         # 10 no attachment at all
         Mail(message("yi@branch.example.cn", "收到", at(4, 16, 10),
                      [text_part("收到，谢谢")], 10), at(4, 16, 10)),
+        # 11 a workbook saved before the 问题清单 deadline (3/24) but received after it
+        Mail(message("san@branch.example.cn", "第三支部问题清单", at(3, 27, 9),
+                     [attachment(b.third_early, f"filename*=utf-8''{urllib.parse.quote('第三支部.xlsx')}"
+                                 .encode())], 11), at(3, 27, 9)),
     ]
     return mails
 
@@ -224,6 +230,7 @@ EXPECTED_FILES = {
     "2017-04-13/第三支部.xlsx": "third",
     "2017-04-14/第四支部.xlsx": "fourth",
     "2017-04-15/第二支部.xlsx": "second_bad",
+    "2017-03-27/第三支部.xlsx": "third_early",
 }
 GENERAL_FOLDER = "2017-04-16"
 
@@ -267,7 +274,7 @@ def check_collected(inbox: Path, log: Path, b: Books) -> None:
         "第三支部材料": ["已保存", "非表格附件"], "Fwd: 第四支部报送": ["已保存"],
         "第一支部总结": ["非表格附件"], "超大附件": ["超大附件链接，需手动下载"],
         "重发：第一支部谈心谈话": ["重复"], "第二支部更正": ["已保存"], "总支材料": ["已保存"],
-        "收到": ["无附件"]}
+        "收到": ["无附件"], "第三支部问题清单": ["已保存"]}
     one = by_subject["第一支部谈心谈话"][0]
     assert one["发件人"] == "第一支部组织委员 <yi@branch.example.cn>"
     assert one["支部（按通讯录）"] == "第一支部"
@@ -307,7 +314,7 @@ def test_eml_folder_collected_once_then_nothing_new(tmp_path: Path, corpus_books
     code, out, err = collect(str(exported), "-o", str(inbox), "--config", str(cfg),
                              "--log", str(log))
     assert code == 0, err
-    assert "收取邮件 10 封" in out and "已保存 6" in out and "重复 1" in out
+    assert "收取邮件 11 封" in out and "已保存 7" in out and "重复 1" in out
     assert "2017-03-20/第一支部.xlsx  ← 第一支部 第一支部组织委员 <yi@branch.example.cn>" in out
     assert "[超大附件链接，需手动下载] 党总支.xlsx" in out
     check_collected(inbox, log, corpus_books)
@@ -317,7 +324,7 @@ def test_eml_folder_collected_once_then_nothing_new(tmp_path: Path, corpus_books
     code, out, err = collect(str(exported), "-o", str(inbox), "--config", str(cfg),
                              "--log", str(log))
     assert code == 0, err
-    assert "收取邮件 0 封（已收过的 10 封跳过）：没有新附件" in out
+    assert "收取邮件 0 封（已收过的 11 封跳过）：没有新附件" in out
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*")) == before
     assert len(log_rows(log)) == log_before
 
@@ -334,7 +341,7 @@ def test_mbox_gives_the_same_inbox(tmp_path: Path, corpus_books: Books):
     check_collected(inbox, log, corpus_books)
 
 
-def test_collected_inbox_validates_and_shows_status(tmp_path: Path, corpus_books: Books):
+def test_collected_inbox_validates_and_status_shows_lateness_from_received_times(tmp_path: Path, corpus_books: Books):
     for n, mail in enumerate(corpus(corpus_books), 1):
         (tmp_path / f"{n:02d}.eml").write_bytes(mail.raw)
     inbox, cfg = tmp_path / "inbox", config(tmp_path)
@@ -346,11 +353,9 @@ def test_collected_inbox_validates_and_shows_status(tmp_path: Path, corpus_books
     assert result.exit_code == 1, result.output  # the bad grade of 第二支部's correction
     assert "很好" in result.stdout and "R-G1" in result.stdout
     assert ".orglife" not in result.stdout  # the state folder is never an input
-    result = CliRunner().invoke(main, ["status", str(inbox), "--config", str(cfg),
-                                       "--as-of", "2017-04-20"])
-    assert result.exit_code == 0, result.output
-    for branch in ("第一支部", "第二支部", "第三支部", "第四支部", C.GENERAL_BRANCH):
-        assert branch in result.stdout
+    table = status_table(inbox, cfg, "2017-04-20")
+    assert set(table) == {"第一支部", "第二支部", "第三支部", "第四支部", C.GENERAL_BRANCH}
+    check_lateness_from_received_times(inbox, cfg)
 
 
 def test_log_is_not_allowed_inside_the_inbox(tmp_path: Path, corpus_books: Books):
@@ -366,3 +371,69 @@ def test_missing_source_and_no_source_are_usage_errors(tmp_path: Path):
     assert code == 2 and "找不到要收取的文件或文件夹" in err
     code, _out, err = collect("-o", str(tmp_path / "inbox"))
     assert code == 2 and "--imap" in err
+
+
+def test_log_workbook_is_set_up_for_the_office_and_stable(tmp_path: Path, corpus_books: Books):
+    from pipeline.mail.collect import write_outputs
+    from pipeline.mail.store import Store
+
+    (tmp_path / "1.eml").write_bytes(corpus(corpus_books)[0].raw)
+    log = tmp_path / "收件记录.xlsx"
+    code, _out, err = collect(str(tmp_path / "1.eml"), "-o", str(tmp_path / "inbox"),
+                              "--config", str(config(tmp_path)), "--log", str(log))
+    assert code == 0, err
+    ws = openpyxl.load_workbook(log)["收件记录"]
+    assert ws.freeze_panes == "A3"  # title and header rows stay in view
+    assert ws.auto_filter.ref == "A2:L3"
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
+    assert [c.value for c in ws[2]] == ["序号", "收件时间", "邮件日期", "发件人", "支部（按通讯录）",
+                                        "主题", "附件名", "状态", "保存位置（收件箱内）", "说明",
+                                        "来源", "SHA-256"]
+    first = log.read_bytes()
+    write_outputs(Store.open(tmp_path / "inbox"), log, "徐汇区教师进修学院党总支")
+    assert log.read_bytes() == first  # same log, same bytes
+
+
+def test_text_from_mail_is_never_a_formula(tmp_path: Path):
+    raw = message("a@b.cn", "=HYPERLINK(\"http://x\",\"点我\")", at(3, 20),
+                  [attachment(b"book", b'filename="=1+1.xlsx"')], 1)
+    (tmp_path / "1.eml").write_bytes(raw)
+    log = tmp_path / "log.xlsx"
+    code, _out, err = collect(str(tmp_path / "1.eml"), "-o", str(tmp_path / "inbox"),
+                              "--config", str(config(tmp_path)), "--log", str(log))
+    assert code == 0, err
+    ws = openpyxl.load_workbook(log)["收件记录"]
+    subject, name = ws["F3"], ws["G3"]
+    assert subject.value == '=HYPERLINK("http://x","点我")' and subject.data_type == "s"
+    assert name.value == "=1+1.xlsx" and name.data_type == "s"
+
+
+def status_table(inbox: Path, cfg: Path, as_of: str) -> dict[str, dict[str, str]]:
+    """orglife status as branch → stage → state (the rich table's rows)."""
+    result = CliRunner().invoke(main, ["status", str(inbox), "--config", str(cfg),
+                                       "--as-of", as_of])
+    assert result.exit_code == 0, result.output
+    table: dict[str, dict[str, str]] = {}
+    header: list[str] = []
+    for line in result.stdout.splitlines():
+        if line.startswith("┃"):
+            header = [c.strip() for c in line.strip("┃").split("┃")]
+        elif line.startswith("│"):
+            cells = [c.strip() for c in line.strip("│").split("│")]
+            table[cells[0]] = dict(zip(header[1:], cells[1:]))
+    return table
+
+
+def check_lateness_from_received_times(inbox: Path, cfg: Path) -> None:
+    """第三支部's 问题清单 was saved on 3/23, before its 3/24 deadline, but reached the office on
+    3/27: status judges it by the received time (Seam 1), so it is late."""
+    table = status_table(inbox, cfg, "2017-03-28")
+    assert table["第三支部"]["问题清单"] == "逾期报送"
+    assert table["第一支部"]["谈心谈话"] == "已报送"  # received 3/20, on the deadline day
+    # Without the received times the saved time would decide: on time.
+    seam = inbox / ".orglife" / "received.json"
+    seam.rename(seam.with_suffix(".bak"))
+    try:
+        assert status_table(inbox, cfg, "2017-03-28")["第三支部"]["问题清单"] == "已报送"
+    finally:
+        seam.with_suffix(".bak").rename(seam)

@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from mailservers import Dovecot, dovecot  # noqa: F401  (the fixture)
-from test_mail_collect import Books, books, check_collected, config, corpus, log_rows
+from test_mail_collect import (
+    CONFIG,
+    Books,
+    books,
+    check_collected,
+    check_lateness_from_received_times,
+    config,
+    corpus,
+    log_rows,
+    status_table,
+)
 
 from pipeline import contract as C
 from pipeline.cli import main
@@ -43,23 +53,27 @@ def test_imap_collects_the_mailbox_once_and_changes_nothing(dovecot: Dovecot,  #
                                                            corpus_books: Books):
     for mail in corpus(corpus_books):
         dovecot.append(mail.raw, mail.received)
+    # Received before [mail] since = 2017-03-01: never fetched.
+    old = corpus(corpus_books)[1]
+    dovecot.append(old.raw.replace(b"Message-ID: <2.", b"Message-ID: <0."),
+                   old.received.replace(month=2))
     flags_before = dovecot.flags()
     cfg = config(tmp_path, mail_table(dovecot))
     inbox, log = tmp_path / "inbox", tmp_path / "outputs" / "收件记录.xlsx"
 
     code, out, err = run(cfg, inbox, log, dovecot.password)
     assert code == 0, err + dovecot.log()
-    assert "收取邮件 10 封" in out and "已保存 6" in out
+    assert "收取邮件 11 封" in out and "已保存 7" in out
     check_collected(inbox, log, corpus_books)
     assert dovecot.password not in out + err
     origins = [r["来源"] for r in log_rows(log)]
-    assert origins[0] == "IMAP INBOX UID 1" and origins[-1] == "IMAP INBOX UID 10"
+    assert origins[0] == "IMAP INBOX UID 1" and origins[-1] == "IMAP INBOX UID 11"
     state = json.loads((inbox / ".orglife" / "messages.json").read_text(encoding="utf-8"))
     (position,) = state["imap"].values()
-    assert position["last_uid"] == 10
+    assert position["last_uid"] == 11
 
     # Read-only on the server: no \Seen flag set, nothing moved or deleted.
-    assert dovecot.flags() == flags_before and len(flags_before) == 10
+    assert dovecot.flags() == flags_before and len(flags_before) == 12
     assert all("\\Seen" not in f for f in dovecot.flags())
 
     # A second run fetches nothing; a new message is the only thing the third run reads.
@@ -69,16 +83,28 @@ def test_imap_collects_the_mailbox_once_and_changes_nothing(dovecot: Dovecot,  #
     assert out.startswith("收取邮件 0 封：没有新附件")
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.xlsx")) == files
     late = corpus(corpus_books)[1]  # a copy of 第二支部's first send: same bytes, a new message
-    dovecot.append(late.raw.replace(b"Message-ID: <2.", b"Message-ID: <11."),
+    dovecot.append(late.raw.replace(b"Message-ID: <2.", b"Message-ID: <12."),
                    late.received.replace(day=17))
     code, out, err = run(cfg, inbox, log, dovecot.password)
     assert code == 0, err
     assert out.startswith("收取邮件 1 封：重复 1")
-    assert len(log_rows(log)) == 12
+    assert len(log_rows(log)) == 13
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*.xlsx")) == files
 
+    # The server renumbered the folder (a new UIDVALIDITY): everything is read again, and
+    # every message is recognised as already collected.
+    state_file = inbox / ".orglife" / "messages.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    for position in state["imap"].values():
+        position["uidvalidity"] += 1
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    code, out, err = run(cfg, inbox, log, dovecot.password)
+    assert code == 0, err
+    assert out.startswith("收取邮件 0 封（已收过的 12 封跳过）")
+    assert len(log_rows(log)) == 13
 
-def test_collected_inbox_validates_and_status_runs(dovecot: Dovecot,  # noqa: F811
+
+def test_collected_inbox_validates_and_status_shows_lateness_from_received_times(dovecot: Dovecot,  # noqa: F811
                                                    tmp_path: Path, corpus_books: Books):
     for mail in corpus(corpus_books):
         dovecot.append(mail.raw, mail.received)
@@ -90,10 +116,8 @@ def test_collected_inbox_validates_and_status_runs(dovecot: Dovecot,  # noqa: F8
     assert seam["files"]["2017-04-15/第二支部.xlsx"]["received"] == "2017-04-15T09:00:33+08:00"
     result = CliRunner().invoke(main, ["validate", str(inbox), "--config", str(cfg)])
     assert result.exit_code == 1 and "很好" in result.stdout
-    result = CliRunner().invoke(main, ["status", str(inbox), "--config", str(cfg),
-                                       "--as-of", "2017-04-20"])
-    assert result.exit_code == 0, result.output
-    assert all(b in result.stdout for b in ("第一支部", "第四支部", C.GENERAL_BRANCH))
+    assert C.GENERAL_BRANCH in status_table(inbox, cfg, "2017-04-20")
+    check_lateness_from_received_times(inbox, cfg)
 
 
 def test_wrong_password_is_exit_2_with_a_chinese_message(dovecot: Dovecot,  # noqa: F811
@@ -145,3 +169,13 @@ def test_a_password_in_the_config_is_refused(tmp_path: Path):
         main, ["collect", "--imap", "-o", str(tmp_path / "inbox"), "--config", str(cfg)])
     assert result.exit_code == 2
     assert "不能写密码" in result.stderr and PASSWORD_ENV in result.stderr
+
+
+def test_the_shipped_config_asks_for_the_mailbox_user(tmp_path: Path):
+    """workbooks/campaign.toml ships with QQ's servers and no address: collect says what to
+    fill in, before asking for a password or creating anything."""
+    result = CliRunner(env={PASSWORD_ENV: ""}).invoke(
+        main, ["collect", "--imap", "-o", str(tmp_path / "inbox"), "--config", str(CONFIG)])
+    assert result.exit_code == 2
+    assert "[mail] 缺少 user" in result.stderr and "README" in result.stderr
+    assert not (tmp_path / "inbox").exists()

@@ -186,3 +186,58 @@ def test_large_attachment_links_qq_and_163_listed_once():
     plain = message("a@b.cn", "x", at(3, 20), [text_part("请勿使用超大附件，谢谢")], 2)
     (only,) = parse(plain, 200).found
     assert only.status == LARGE_LINK and "没有找到下载链接" in only.notes[0]
+
+
+def test_a_bad_message_is_logged_and_the_rest_goes_on(tmp_path: Path):
+    broken = message("a@b.cn", "坏附件", at(3, 20), [
+        b"Content-Type: application/vnd.ms-excel\r\nContent-Transfer-Encoding: base64\r\n"
+        b'Content-Disposition: attachment; filename="x.xls"\r\n\r\n!!!!\r\n'], 1)
+    good = message("a@b.cn", "好附件", at(3, 21), [attachment(b"book", b'filename="y.xlsx"')], 2)
+    (tmp_path / "1.eml").write_bytes(broken)
+    (tmp_path / "2.eml").write_bytes(b"\x00\xff not a message at all")
+    (tmp_path / "3.eml").write_bytes(good)
+    (tmp_path / "说明.txt").write_text("不是邮件")
+    log = tmp_path / "log.xlsx"
+    result = CliRunner().invoke(main, [
+        "collect", str(tmp_path / "1.eml"), str(tmp_path / "2.eml"), str(tmp_path / "3.eml"),
+        str(tmp_path / "说明.txt"), "-o", str(tmp_path / "inbox"), "--config",
+        str(config(tmp_path)), "--log", str(log)])
+    assert result.exit_code == 0, result.stderr
+    rows = [(r["主题"], r["状态"]) for r in log_rows(log)]
+    assert rows == [("坏附件", "无法解码"), (None, "无附件"), ("好附件", "已保存"),
+                    (None, "邮件无法读取")]
+    assert (tmp_path / "inbox" / "2017-03-21" / "y.xlsx").read_bytes() == b"book"
+
+
+def test_content_decides_only_where_the_name_says_nothing():
+    from pipeline.mail.parts import NOT_SPREADSHEET, SPREADSHEET, classify
+
+    xlsx = Path(__file__).resolve().parents[1] / "workbooks" / "roster.xlsx"
+    book, cfb = xlsx.read_bytes(), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    (named,) = classify("第一支部", "第一支部", book, 200)
+    assert (named.status, named.name) == (SPREADSHEET, "第一支部.xlsx")
+    (dat,) = classify("第一支部.dat", "第一支部.dat", book, 200)
+    assert (dat.status, dat.name) == (SPREADSHEET, "第一支部.xlsx")
+    (doc,) = classify("工作总结.doc", "工作总结.doc", cfb, 200)  # Word 97: same container
+    assert doc.status == NOT_SPREADSHEET
+    (et,) = classify("第二支部.et", "第二支部.et", cfb, 200)
+    assert et.status == SPREADSHEET and et.name == "第二支部.et"
+
+
+def test_store_same_name_same_day_and_same_bytes(tmp_path: Path):
+    from pipeline.mail.store import Store
+
+    store = Store.open(tmp_path / "inbox")
+    first = store.save("第一支部.xlsx", b"v1", at(3, 20, 9), "yi@b.cn", "报送")
+    second = store.save("第一支部.xlsx", b"v2", at(3, 20, 23, 30), "yi@b.cn", "更正")
+    again = store.save("别的名字.xlsx", b"v1", at(3, 22), "yi@b.cn", "重发")
+    assert (first.path, second.path) == ("2017-03-20/第一支部.xlsx", "2017-03-20/第一支部(2).xlsx")
+    assert again.duplicate_of == "2017-03-20/第一支部.xlsx"
+    store.flush()
+    # A new run sees what is on disk (also files the office put there by hand).
+    (tmp_path / "inbox" / "手工保存.xlsx").write_bytes(b"v3")
+    reopened = Store.open(tmp_path / "inbox")
+    assert reopened.save("x.xlsx", b"v3", at(3, 23), "", "").duplicate_of == "手工保存.xlsx"
+    assert set(reopened.received) == {"2017-03-20/第一支部.xlsx", "2017-03-20/第一支部(2).xlsx"}
+    assert reopened.received["2017-03-20/第一支部(2).xlsx"]["received"] == \
+        "2017-03-20T23:30:33+08:00"

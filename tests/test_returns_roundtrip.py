@@ -4,6 +4,7 @@ wins as the newest file, and its 修改清单, fills and comments are never data
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import openpyxl
@@ -150,3 +151,11 @@ def test_odd_layouts_round_trip_cell_for_cell(campaign, tmp_path):
         assert frames(reread, branch) == frames(outcome, branch)
     assert counts(reread) == counts(outcome)
     assert [f[:5] for f in findings(reread)] == [f[:5] for f in findings(outcome)]
+
+
+def test_a_pool_validation_is_refused(broken, campaign):
+    """The process pool keeps the raw sheets in its workers: returns asks for a serial run."""
+    _, _, outcome, _ = broken
+    pooled = dataclasses.replace(outcome, intake=None)
+    with pytest.raises(ValueError, match="workers=1"):
+        build_returns(pooled, campaign, roster(campaign), AS_OF, saved=SAVED)

@@ -164,11 +164,14 @@ def collect_imap(settings: MailSettings, password: str, store: Store, contacts: 
         uids = box.new_uids(after, settings.since)
         for n, fetched in enumerate(box.fetch(uids, max_unpacked_mb << 20), 1):
             origin = f"IMAP {settings.folder} UID {fetched.uid}"
-            if fetched.raw is None:
+            if fetched.raw is None and fetched.size > max_unpacked_mb << 20:
                 collector._row(received=_iso(fetched.internaldate), origin=origin,
                                status=TOO_LARGE,
                                note=f"邮件 {fetched.size >> 20} MB，超过 {max_unpacked_mb} MB 上限，"
                                     "未下载，请在网页邮箱中处理")
+            elif fetched.raw is None:  # deleted on the server while we read
+                collector._row(received=_iso(fetched.internaldate), origin=origin,
+                               status=BAD_MESSAGE, note="服务器没有返回这封邮件的内容")
             else:
                 collector.message(sources.RawMessage(fetched.raw, origin, fetched.internaldate))
             store.set_imap_position(account, box.uidvalidity, fetched.uid)

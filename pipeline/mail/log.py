@@ -99,7 +99,7 @@ def write_log(rows: Sequence[LogRow], path: Path, organisation: str,
         for c, value in enumerate(values):
             cell_fmt = stamp if isinstance(value, dt.datetime) else \
                 hash_fmt if c == len(values) - 1 else fmt.text
-            write_cell(ws, r, c, value, cell_fmt)
+            write_cell(ws, r, c, value if value != "" else None, cell_fmt)
         # Row heights are not computed by Excel/WPS on open: give wrapped rows their lines.
         lines = max(math.ceil(display_width(v) / max(widths[c] - 1, 1))
                     for c, v in enumerate(shown[r - 2][:-1]))

@@ -20,6 +20,7 @@ from pipeline.mail.names import Decoded, attachment_name, decode_bytes, header_t
 SPREADSHEETS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et"})
 ARCHIVES_UNSUPPORTED = frozenset({".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz"})
 MESSAGE_FILES = frozenset({".eml"})
+VAGUE_SUFFIXES = frozenset({"", ".dat", ".bin", ".tmp", ".file", ".octet-stream"})
 
 # Status texts of the log (收件记录 状态); collect.py adds SAVED / DUPLICATE when it saves.
 SPREADSHEET = "表格附件"  # found, not yet saved
@@ -67,11 +68,10 @@ def sniff(data: bytes) -> str:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return ".xls"  # also WPS .et: the same compound-file container
     if archive.is_zip(data):
-        head = data[:4096]
-        if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in head:
+        if b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet" in data[:4096]:
             return ".ods"
-        if b"xl/" in data[-65536:] or b"[Content_Types].xml" in head:
-            return ".xlsx" if b"xl/" in data[-65536:] else ""
+        if b"xl/workbook" in data[-65536:]:  # the central directory lists the parts
+            return ".xlsx"
     return ""
 
 
@@ -152,9 +152,13 @@ def classify(name: str | None, raw: str, data: bytes, max_mb: int) -> Iterator[F
         if not sniffed:  # an unnamed body or inline part (a signature logo): not an attachment
             return
         notes.append("附件没有文件名")
-    if ext in SPREADSHEETS or (sniffed and ext not in (".zip", ".docx", ".pptx")):
+    # The content decides only where the name says nothing (no or a meaningless extension):
+    # a Word 97 .doc is the same container as an .xls.
+    if ext in SPREADSHEETS or (sniffed and (name is None or ext in VAGUE_SUFFIXES)):
         if ext not in SPREADSHEETS:
             notes.append(f"按内容识别为表格（{sniffed}）")
+            if name is not None:
+                name = (name[:-len(ext)] if ext else name) + sniffed
         yield Found(SPREADSHEET, name, raw, data, notes)
         return
     if ext == ".zip" or (not ext and archive.is_zip(data) and not sniffed):

@@ -1,7 +1,15 @@
 """Sending (Seam 4): build a message with attachments, write it as an .eml draft, send a batch
 over SMTP (SSL, STARTTLS, or plain for a test server) with the `[mail]` settings.
 
-`orglife returns --send` (a later stream) calls these; without --send it writes the drafts.
+`orglife returns --send` (a later stream) calls these; without --send it writes the drafts:
+
+    settings = mail_settings(campaign.raw, campaign.source.parent)      # pipeline.mail.settings
+    msg = build_message(settings.sender, contacts(campaign.raw).by_branch[branch], subject,
+                        body, [workbook, notice])
+    write_eml(msg, out_dir / f"{branch}.eml")                           # without --send
+    results = send_messages(settings.smtp, password, [msg, ...])        # with --send
+
+(the CLI's mail_password() gets the password from ORGLIFE_MAIL_PASSWORD or a prompt).
 Attachment names are written the standard way (RFC 2231 `filename*=utf-8''…`), which QQ, 163,
 Foxmail, Outlook and WPS mail all read.
 """

@@ -6,7 +6,8 @@ never by itself a reason to send one.
 
 Input (CONTRACTS Seam 6): what validation returned — each branch's winning raw sheets, the
 unredacted issues, the stage status — and the template of the branch. Nothing is validated
-again here. A package holds only its own branch's sheets and issues (the 民主测评 sheet travels
+again here. The raw sheets are in a serial validation only (app.validate(..., workers=1)):
+the process pool leaves the workbooks in its workers. A package holds only its own branch's sheets and issues (the 民主测评 sheet travels
 back only to its own branch).
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 from pipeline import contract as C
 from pipeline.app import Validation
 from pipeline.config import Campaign
-from pipeline.consolidate.stages import first_sent, stage_detail
+from pipeline.consolidate.stages import stage_detail
 from pipeline.issues import Issue
 from pipeline.read import RawSheet
 
@@ -127,7 +128,9 @@ def fix_by(campaign: Campaign, as_of: dt.date) -> dt.date:
 def plan(validation: Validation, campaign: Campaign, as_of: dt.date) -> list[BranchReturn]:
     """Every branch of the validation, in its order (roster order, then 党总支)."""
     intake = validation.intake
-    detail = stage_detail(validation.branches, campaign, as_of, first=first_sent(intake))
+    if intake is None:  # validated in the process pool: the raw sheets stayed in the workers
+        raise ValueError("returns needs the raw sheets: validate with workers=1")
+    detail = stage_detail(validation.branches, campaign, as_of, first=validation.first)
     out: list[BranchReturn] = []
     by_branch: dict[str, list[Issue]] = {}
     for i in validation.report.issues:
