@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -101,15 +100,18 @@ def _progress_callback(total_hint: str) -> tuple[Callable[[str], None] | None, C
 
 
 def _run_validation(inbox: Path, config_path: Path, roster_path: Path | None,
-                    keep_tallies: bool = False) -> tuple[Campaign, Outcome]:
+                    keep_tallies: bool = False, review: bool | Path = False
+                    ) -> tuple[Campaign, Outcome]:
+    """review: also check the office's review workbook (True: the configured one)."""
     from pipeline.run import validate
 
     campaign = _campaign(config_path)
     roster = _roster(campaign, roster_path)
+    office = _review_book(campaign, None if review is True else review) if review else None
     step, stop = _progress_callback("读取收件箱…")
     try:
         outcome = validate(_inbox(inbox), campaign, roster, progress=step,
-                           keep_tallies=keep_tallies)
+                           keep_tallies=keep_tallies, review=office)
     finally:
         stop()
     return campaign, outcome
@@ -127,7 +129,7 @@ def validate_cmd(inbox: Path, config_path: Path, roster_path: Path | None,
     from pipeline.excel.filing import write_report
     from pipeline.render import print_summary
 
-    campaign, outcome = _run_validation(inbox, config_path, roster_path)
+    campaign, outcome = _run_validation(inbox, config_path, roster_path, review=True)
     if report_path is not None:
         target = _output_file(report_path, "校验报告.xlsx", inbox)
         _write(lambda: write_report(outcome.report, campaign, target), target)
@@ -146,18 +148,17 @@ def validate_cmd(inbox: Path, config_path: Path, roster_path: Path | None,
               help="备案工作簿文件名（.xlsx），或保存它的文件夹")
 def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_path: Path) -> None:
     """校验并汇总收件箱，生成备案工作簿（有错误时仍生成，退出码为 1）。"""
-    from pipeline.aggregate import aggregate, first_sent
-    from pipeline.anonymity import redact_ballot_rows
     from pipeline.excel.filing import write_filing
+    from pipeline.followup.stage import public_report, reviewed_filing
     from pipeline.render import print_summary
 
-    campaign, outcome = _run_validation(inbox, config_path, roster_path, keep_tallies=True)
+    campaign, outcome = _run_validation(inbox, config_path, roster_path, keep_tallies=True,
+                                        review=True)
     target = _output_file(out_path, campaign.filing_name, inbox)
-    first = first_sent(outcome.intake) if outcome.intake else None
-    # The filing goes upward: ballot-row issues lose their row and 票号 (R-B6).
-    public = replace(outcome.report, issues=redact_ballot_rows(outcome.report.issues))
-    filing = aggregate(outcome.branches, public.issues, campaign, first=first,
-                       tallies=outcome.tallies)
+    # The filing goes upward: ballot-row issues lose their row and 票号 (R-B6); it shows
+    # 总支审核 and 最终等次 from the office's review workbook.
+    public = public_report(outcome)
+    filing = reviewed_filing(outcome, campaign, _review_book(campaign))
     _write(lambda: write_filing(filing, public, campaign, target), target)
     print_summary(outcome, campaign)
     state = "通过校验" if outcome.report.ok else "未通过校验（备案工作簿已生成，汇总表已标明）"
@@ -202,3 +203,157 @@ def _write(action: Callable[[], None], target: Path) -> None:
         action()
     except OSError as exc:
         fail(f"无法写入 {target}：{exc.strerror or exc}")
+
+
+# --- followup commands ---
+
+def _followup(campaign: Campaign):  # -> pipeline.followup.settings.Followup
+    from pipeline.followup.settings import followup_settings
+
+    try:
+        return followup_settings(campaign)
+    except ConfigError as exc:
+        fail(f"配置错误：{exc}")
+
+
+T = TypeVar("T")
+
+
+def _produce(action: Callable[[], T], target: Path) -> T:
+    """_write for an action that returns what it wrote."""
+    out: list[T] = []
+    _write(lambda: out.append(action()), target)
+    return out[0]
+
+
+def _review_book(campaign: Campaign, path: Path | None = None):  # -> Review | None
+    """The office's review workbook (the configured one unless `path`), None if not written yet."""
+    from pipeline.followup.review_book import ReviewError, load_review
+
+    try:
+        return load_review(path or _followup(campaign).review_path, campaign)
+    except ReviewError as exc:
+        fail(f"审核工作簿有误：{exc}")
+
+
+@main.command("review")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("-o", "--out", "out_path", type=click.Path(path_type=Path), default=None,
+              help="审核工作簿（.xlsx；默认为配置 [review] path，即 workbooks/总支审核.xlsx）")
+def review_cmd(inbox: Path, config_path: Path, roster_path: Path | None,
+               out_path: Path | None) -> None:
+    """生成或更新党总支审核工作簿：每名测评对象的支部评定、票数、需组织研判的提示，办公室填写审核结论。"""
+    from pipeline.followup.stage import update_review
+    from pipeline.render import print_summary
+
+    campaign = _campaign(config_path)
+    target = out_path or _followup(campaign).review_path
+    if target.suffix.lower() != ".xlsx":
+        target = target / "总支审核.xlsx"
+    target = _output_file(target, target.name, inbox)
+    campaign, outcome = _run_validation(inbox, config_path, roster_path, keep_tallies=True,
+                                        review=target)
+    u = _produce(lambda: update_review(outcome, campaign, target), target)
+    print_summary(outcome, campaign)
+    click.echo(f"审核工作簿{'已生成' if u.first else '已更新'}：{target}（测评对象 {u.rows} 行）")
+    if not u.first:
+        click.echo(f"  新增 {u.new} 人，支部评定有变化 {u.changed} 人，已不是测评对象 {u.gone} 行；"
+                   "办公室已填的内容均已保留")
+    states = "，".join(f"{k} {v} 人" for k, v in sorted(u.states.items()))
+    click.echo(f"  审核情况：{states or '尚无已评定等次的党员'}")
+    sys.exit(0 if outcome.report.ok else 1)
+
+
+def _out_dir(path: Path, inbox: Path) -> Path:
+    try:
+        inside = path.resolve().is_relative_to(inbox.resolve())
+    except OSError:
+        inside = False
+    if inside:
+        fail(f"输出文件夹不能在收件箱里：{path}")
+    return path
+
+
+@main.command("feedback")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path),
+              default=Path("outputs/反馈"), show_default=True, help="反馈通知输出文件夹")
+def feedback_cmd(inbox: Path, config_path: Path, roster_path: Path | None, out_dir: Path) -> None:
+    """向本人反馈：每个支部一份 .docx，经党总支审核确认等次的党员每人一页；其余列为待反馈。"""
+    from pipeline.followup.feedback_docx import write_feedback
+    from pipeline.followup.stage import reviewed_filing
+
+    campaign = _campaign(config_path)
+    settings = _followup(campaign)
+    out_dir = _out_dir(out_dir, inbox)
+    campaign, outcome = _run_validation(inbox, config_path, roster_path, keep_tallies=True,
+                                        review=True)
+    filing = reviewed_filing(outcome, campaign, _review_book(campaign))
+    paths, found, waiting = _produce(
+        lambda: write_feedback(filing.results, campaign, settings, out_dir), out_dir / "x")
+    per_branch: dict[str, int] = {}
+    for n in found:
+        per_branch[n.branch] = per_branch.get(n.branch, 0) + 1
+    click.echo(f"已生成反馈通知 {len(found)} 份（{len(per_branch)} 个支部），保存在 {out_dir}：")
+    for p in paths[:-1]:
+        branch = p.name.split("-")[0]
+        click.echo(f"  {p.name}（{per_branch.get(branch, 0)} 人）")
+    if waiting:
+        click.echo(f"尚未经党总支审核确认、暂不反馈的党员 {len(waiting)} 人（名单见 {paths[-1].name}）：")
+        unreviewed: dict[str, int] = {}
+        for w in waiting:
+            if w.state == "待审核":
+                unreviewed[w.branch] = unreviewed.get(w.branch, 0) + 1
+            else:  # returned, adjusted without a reason, re-review: name them
+                click.echo(f"  {w.branch} {w.name}：{w.state}")
+        if unreviewed:
+            click.echo("  待审核：" + "，".join(f"{b} {n} 人" for b, n in unreviewed.items()))
+    sys.exit(0)
+
+
+@main.command("publicity")
+@click.argument("inbox", type=click.Path(path_type=Path))
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path),
+              default=Path("outputs/公示"), show_default=True, help="公示表输出文件夹")
+@click.option("--no-pdf", "no_pdf", is_flag=True, help="只生成工作簿，不转换 PDF")
+def publicity_cmd(inbox: Path, config_path: Path, roster_path: Path | None, out_dir: Path,
+                  no_pdf: bool) -> None:
+    """整改清单公示：党总支和每个支部一张 A4 竖版公示表（.xlsx），装有 LibreOffice 时另存 PDF。"""
+    import subprocess
+
+    from pipeline.aggregate import aggregate
+    from pipeline.followup.publicity import soffice, to_pdf, write_publicity
+
+    campaign = _campaign(config_path)
+    settings = _followup(campaign)
+    out_dir = _out_dir(out_dir, inbox)
+    campaign, outcome = _run_validation(inbox, config_path, roster_path, keep_tallies=True)
+    filing = aggregate(outcome.branches, outcome.report.issues, campaign,
+                       tallies=outcome.tallies)
+    order = [b.branch for b in outcome.branches if b.general] + \
+        [b.branch for b in outcome.branches if not b.general]
+    paths = _produce(lambda: write_publicity(filing.rectifications, order, campaign, settings,
+                                             out_dir), out_dir / "x")
+    click.echo(f"已生成整改清单公示表 {len(paths)} 份，保存在 {out_dir}（{settings.publicity.period}）：")
+    for p in paths:
+        click.echo(f"  {p.name}")
+    missing = [u for u in order if u not in {p.name.split("-")[0] for p in paths}]
+    if missing:
+        click.echo(f"尚无整改清单、未生成公示表：{'、'.join(missing)}")
+    if no_pdf or not paths:
+        sys.exit(0)
+    if soffice() is None:
+        click.echo("未找到 LibreOffice（soffice），只生成了工作簿；安装后重新运行可另存 PDF。")
+        sys.exit(0)
+    try:
+        pdfs = to_pdf(paths, out_dir)
+    except (subprocess.SubprocessError, OSError) as exc:
+        fail(f"LibreOffice 转换 PDF 失败：{exc}", code=1)
+    click.echo(f"PDF {len(pdfs)} 份：" + "、".join(p.name for p in pdfs))
+    sys.exit(0)

@@ -15,6 +15,8 @@ from pipeline.batch import fewer_collections
 from pipeline.config import Campaign
 from pipeline.excel.read import RawSheet
 from pipeline.excel.table import MissingColumns, Table, col_letter, locate_sheet
+from pipeline.followup.review_book import Review
+from pipeline.followup.review_rules import review_issues
 from pipeline.inbox import Intake, scan
 from pipeline.issues import Issue, issue, sort_key
 from pipeline.model import BranchInput, InputFile, Report, SheetCount, SheetSource
@@ -140,9 +142,11 @@ def _accounting(intake: Intake, branches: list[BranchInput], issues: list[Issue]
 
 @fewer_collections()
 def validate(inbox: Path, campaign: Campaign, roster: Roster,
-             progress: Progress | None = None, keep_tallies: bool = False) -> Outcome:
+             progress: Progress | None = None, keep_tallies: bool = False,
+             review: Review | None = None) -> Outcome:
     """Read the whole inbox and run every rule; never raises on bad input files.
-    keep_tallies: also keep each branch's tally in Outcome.tallies (for the filing)."""
+    keep_tallies: also keep each branch's tally in Outcome.tallies (for the filing).
+    review: the office's 总支审核 workbook (load_review), checked by R-V1..R-V3."""
     def step(f: InputFile) -> None:
         if progress is not None:
             progress(f"读取 {f.name}")
@@ -164,6 +168,7 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
                 issues += check_branch(b, campaign)
                 tallies[b.branch] = tally_branch(b, campaign)[0]
         issues += check_across(branches, campaign)
+        issues += review_issues(branches, review, campaign)
     issues = sorted(set(issues), key=sort_key)
     report = Report(issues=issues, files=list(intake.files),
                     counts=_accounting(intake, branches, issues))
