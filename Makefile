@@ -45,3 +45,14 @@ lint: $(STAMP)
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+# --- followup targets (总支审核, 反馈, 公示) ---
+.PHONY: review feedback publicity
+review: $(STAMP)
+	$(BIN)/orglife review $(INBOX) --config $(CONFIG)
+
+feedback: $(STAMP)
+	$(BIN)/orglife feedback $(INBOX) --config $(CONFIG) -o $(OUT)/反馈
+
+publicity: $(STAMP)
+	$(BIN)/orglife publicity $(INBOX) --config $(CONFIG) -o $(OUT)/公示
