@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_followup_review import FILING, INBOX, fill, run, setup_office, table
+from test_followup_review import FILING, INBOX, docx_pages, fill, run, setup_office, table
 
 
 def fill_sheet(book: Path, sheet: str, name: str, values: dict) -> None:
@@ -67,10 +67,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
                               "处置期限": dt.datetime(2017, 10, 31), "处置结果": "已按期改正"},
     })
     run("consolidate", str(inbox), "--config", config, "-o", str(base / "run2"))
+    # the wording is the config's: this year's office words 不合格 differently
+    toml = Path(config)
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        '"立足教育帮助，促进转化提高"', '"立足教育帮助，促进转化提高，一年内跟踪考察"'), encoding="utf-8")
+    feedback = run("feedback", str(inbox), "--config", config, "-o", str(base / "反馈"))
     third = run("review", str(inbox), "--config", config)
     _, review3 = table(openpyxl.load_workbook(book)["总支审核"])
     return {"base": base, "second": second, "review2": review2, "third": third,
-            "review3": review3}
+            "review3": review3, "feedback": feedback}
 
 
 def test_absentee_pending_in_the_first_filing(runs):
@@ -106,3 +111,17 @@ def test_disposal_carried_from_branch_and_office_into_the_filing(runs):
     kept = {r["姓名"]: r for r in runs["review3"] if r["支部"] == "第一支部"}["杜婷婷"]
     assert (kept["处置期限"], kept["处置结果"], kept["变化"]) == (
         dt.datetime(2017, 10, 31), "已按期改正", None)
+
+
+def test_feedback_for_unqualified_carries_the_disposal_and_the_configured_words(runs):
+    assert runs["feedback"].exit_code == 0, runs["feedback"].output
+    doc = runs["base"] / "反馈" / "第一支部-评定等次反馈.docx"
+    pages = docx_pages(doc)
+    assert len(pages) == 2  # 范素珍 (合格, after 补课) and 杜婷婷 (不合格), both 同意
+    (du,) = [p for p in pages if "杜婷婷同志" in p]
+    assert "评定等次为“不合格”" in du
+    assert "对评为“不合格”的党员立足教育帮助，促进转化提高，一年内跟踪考察。" in du
+    assert "组织处置：限期改正。" in du and "处置期限：2017年10月31日。" in du
+    assert "评定意见：长期不参加组织生活，经教育仍无转变。" in du
+    (fan,) = [p for p in pages if "范素珍同志" in p]
+    assert "肯定优点，提出希望和要求" in fan and "组织处置" not in fan

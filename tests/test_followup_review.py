@@ -157,7 +157,7 @@ def test_rerun_keeps_the_office_entries(office):
     assert by[("第一支部", "杜婷婷")]["变化"] is None
 
 
-def _pages(path: Path) -> list[str]:
+def docx_pages(path: Path) -> list[str]:
     """The document's text split at page breaks, one string per page."""
     body = Document(str(path)).element.body
     pages, current = [], []
@@ -176,7 +176,7 @@ def test_feedback_one_page_per_confirmed_member_with_the_plans_words(office):
     out = office["feedback_dir"]
     assert sorted(p.name for p in out.iterdir()) == [
         "待反馈名单.txt", "第一支部-评定等次反馈.docx", "第三支部-评定等次反馈.docx"]
-    first = _pages(out / "第一支部-评定等次反馈.docx")
+    first = docx_pages(out / "第一支部-评定等次反馈.docx")
     assert len(first) == 2  # 史永红 (同意) and 郭永红 (调整为合格); 董秀兰 lacks an 审核意见
     assert first[0].startswith("民主评议党员评定等次反馈通知史永红同志：")
     for page in first:
@@ -184,7 +184,7 @@ def test_feedback_one_page_per_confirmed_member_with_the_plans_words(office):
         assert "对评为“合格”的党员肯定优点，提出希望和要求。" in page
     assert "党总支审核意见：优秀名额从严掌握。" in first[1]
     assert not any("董秀兰" in p or "予以表扬" in p for p in first)
-    (third,) = _pages(out / "第三支部-评定等次反馈.docx")
+    (third,) = docx_pages(out / "第三支部-评定等次反馈.docx")
     assert "吕瑞琪同志" in third
     waiting = (out / "待反馈名单.txt").read_text(encoding="utf-8")
     assert "第二支部\t高慧敏\t退回支部重议" in waiting

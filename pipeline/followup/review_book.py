@@ -167,7 +167,7 @@ def merge(rows: list[dict[str, Any]], old: Review | None, office: Sequence[str],
     A changed 支部评定 clears the office's 审核结论 (named in 变化): it was about the old grade."""
     before: dict[Key, Entry] = getattr(old, entries) if old is not None else {}
     out: list[dict[str, Any]] = []
-    for row in rows:
+    for row in map(dict, rows):  # the caller's rows stay as they were
         key = (row["支部"], row["姓名"])
         entry = before.get(key)
         if entry is not None:

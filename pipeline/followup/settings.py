@@ -13,6 +13,9 @@ from typing import Any
 from pipeline.config import Campaign, ConfigError
 
 DEFAULT_REVIEW = "总支审核.xlsx"
+# The 2017 plan's words (三、1): the defaults when a config has no [feedback.words].
+PLAN_WORDS = {"优秀": "予以表扬", "合格": "肯定优点，提出希望和要求", "基本合格": "指出差距，帮助改进",
+              "不合格": "立足教育帮助，促进转化提高"}
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,10 @@ def followup_settings(campaign: Campaign) -> Followup:
     base = campaign.source.parent if campaign.source else Path.cwd()
 
     feedback = _table(data, "feedback")
-    words = feedback.get("words", {})
-    if not isinstance(words, dict):
-        raise ConfigError(f"配置项 [feedback.words] 应为表，现为 {words!r}")
+    given = feedback.get("words", {})
+    if not isinstance(given, dict):
+        raise ConfigError(f"配置项 [feedback.words] 应为表，现为 {given!r}")
+    words = {**PLAN_WORDS, **given}
     missing = [g for g in campaign.grades if not isinstance(words.get(g), str)
                or not words[g].strip()]
     if missing:
