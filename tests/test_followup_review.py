@@ -63,6 +63,9 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> dict:
     config = setup_office(base / "workbooks")
     first = run("review", str(INBOX), "--config", str(config))
     book = base / "workbooks" / "总支审核.xlsx"
+    written = book.read_bytes()
+    unchanged = run("review", str(INBOX), "--config", str(config))
+    same = written == book.read_bytes()
     header, rows = table(openpyxl.load_workbook(book)["总支审核"])
     fill(book, {
         ("第一支部", "史永红"): {"审核结论": "同意", "审核日期": dt.datetime(2017, 4, 12)},
@@ -77,7 +80,8 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> dict:
     filing = openpyxl.load_workbook(out / FILING)
     again = run("review", str(INBOX), "--config", str(config))
     feedback = run("feedback", str(INBOX), "--config", str(config), "-o", str(base / "反馈"))
-    return {"first": first, "header": header, "rows": rows, "book": book, "filing": filing,
+    return {"first": first, "same_bytes": (same, unchanged.stdout),
+            "header": header, "rows": rows, "book": book, "filing": filing,
             "consolidated": consolidated, "again": again, "feedback": feedback,
             "feedback_dir": base / "反馈"}
 
@@ -99,6 +103,12 @@ def test_review_writes_one_row_per_evaluated_member(office):
     assert dv.formula1 == '"同意,调整为优秀,调整为合格,调整为基本合格,调整为不合格,退回支部重议"'
     letter = openpyxl.utils.get_column_letter(office["header"].index("审核结论") + 1)
     assert str(dv.sqref).startswith(f"{letter}4:")
+
+
+def test_review_rerun_without_changes_gives_the_same_bytes(office):
+    same, stdout = office["same_bytes"]
+    assert same
+    assert "新增 0 人，支部评定有变化 0 人，已不是测评对象 0 行" in stdout
 
 
 def test_consolidate_shows_branch_grade_review_and_final_grade(office):
@@ -198,3 +208,12 @@ def test_feedback_document_is_a4_with_east_asian_body_font(office):
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
     fonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
     assert fonts.get(qn("w:eastAsia")) == "仿宋"
+
+
+def test_a_broken_review_workbook_is_a_usage_error(tmp_path: Path):
+    config = setup_office(tmp_path / "workbooks")
+    (tmp_path / "workbooks" / "总支审核.xlsx").write_bytes(b"not a workbook")
+    result = run("consolidate", str(INBOX), "--config", str(config), "-o", str(tmp_path))
+    assert result.exit_code == 2
+    assert "审核工作簿有误：无法打开审核工作簿" in result.stderr
+    assert not (tmp_path / FILING).exists()
