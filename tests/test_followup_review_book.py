@@ -8,7 +8,7 @@ from pathlib import Path
 from builders import branch, member
 
 from pipeline import contract as C
-from pipeline.aggregate import aggregate
+from pipeline.consolidate.filing import aggregate
 from pipeline.followup.review_book import (
     GONE,
     NEW,

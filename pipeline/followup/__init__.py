@@ -2,8 +2,9 @@
 
 Seam 5 (pure, on plain data): `load_review` reads the office's review workbook,
 `review_issues` checks it (R-V1..R-V3, the 退回 as an issue on the branch's 组织评定 cell),
-`decide` / `with_review` give 支部评定 + 总支审核 → 最终等次. `stage` runs them on a validated
-run; it imports pipeline.run, so it is not imported here (run imports this package)."""
+`decide` / `with_review` give 支部评定 + 总支审核 → 最终等次 (app.validate / app.consolidate take
+`review=`). `stage` runs them on a Validation; it imports pipeline.app, which imports this
+package, so it is not imported here."""
 
 from pipeline.followup.final import Decision, apply_review, decide, with_review
 from pipeline.followup.review_book import Review, ReviewError, load_review

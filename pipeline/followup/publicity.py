@@ -17,9 +17,9 @@ import pandas as pd
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.excel.filing import atomic_write
-from pipeline.excel.style import FOOTER, display_width
 from pipeline.followup.settings import Followup, cn_date
+from pipeline.write.atomic import atomic_write
+from pipeline.write.style import FOOTER, display_width
 
 SHEET = "整改清单公示"
 COLUMNS = ("对象", "整改事项", "整改措施", "责任人", "完成时限", "完成情况")

@@ -19,9 +19,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.excel.filing import atomic_write, header_height, row_height
-from pipeline.excel.style import FONT, Formats, fit_widths, print_setup, write_cell
 from pipeline.normalize import clean_name, is_blank
+from pipeline.write.atomic import atomic_write
+from pipeline.write.layout import header_height, row_height
+from pipeline.write.style import FONT, Formats, fit_widths, print_setup, write_cell
 
 REVIEW_SHEET = "总支审核"
 MAKEUP_SHEET = "补课安排"

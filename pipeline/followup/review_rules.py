@@ -18,10 +18,10 @@ from pipeline.config import Campaign
 from pipeline.followup.final import parse_conclusion, review_date
 from pipeline.followup.review_book import ADJUST, RETURN, REVIEW_SHEET, Entry, Review, conclusions
 from pipeline.issues import Issue, issue
-from pipeline.model import BranchInput
-from pipeline.normalize import DateError, clean_name, parse_date
-from pipeline.rules.grading import usable_grades
-from pipeline.tally import at, records
+from pipeline.normalize import DateError, parse_date
+from pipeline.sheets.grading import GradeRow, usable_grades
+from pipeline.sheets.located import at
+from pipeline.sheets.prepare import Prepared
 
 
 def _office(review: Review, entry: Entry, rule: str, severity: str, header: str, message: str,
@@ -47,44 +47,43 @@ def _conclusion_issues(review: Review, entry: Entry, campaign: Campaign) -> list
     return []
 
 
-def _returned(b: BranchInput, entry: Entry) -> Issue:
+def _grade_row(p: Prepared, name: str) -> GradeRow | None:
+    return next((g for g in p.grades if g.member.name == name), None)
+
+
+def _returned(p: Prepared, entry: Entry) -> Issue:
     """The 退回 on the branch's 组织评定!评定等次 cell of the member."""
     message = f"总支审核：退回支部重议 — {entry.opinion or '（未写审核意见）'}"
-    t = b.table(C.GRADING)
-    if t is not None:
-        for row, rec in records(t):
-            if clean_name(rec.get("姓名")) == entry.name:
-                return at(b, t, "R-V1", "error", f"{entry.name}：{message}", row=row,
-                          column="评定等次", found=entry.grade, expected="支部重议后重新评定")
-    return issue("R-V1", "error", f"{entry.name}：{message}", branch=b.branch, sheet=C.GRADING,
+    t = p.table(C.GRADING)
+    g = _grade_row(p, entry.name)
+    if t is not None and g is not None:
+        return at(p, t, "R-V1", "error", f"{entry.name}：{message}", row=g.row,
+                  column="评定等次", found=entry.grade, expected="支部重议后重新评定")
+    return issue("R-V1", "error", f"{entry.name}：{message}", branch=p.branch, sheet=C.GRADING,
                  found=entry.grade, expected="支部重议后重新评定")
 
 
-def _feedback_before(b: BranchInput, entry: Entry, campaign: Campaign) -> list[Issue]:
+def _feedback_before(p: Prepared, entry: Entry, campaign: Campaign) -> list[Issue]:
     """R-V2: the branch's 反馈日期 for this member earlier than the 审核日期."""
     reviewed = review_date(entry, campaign)
-    t = b.table(C.GRADING)
-    if reviewed is None or t is None:
+    t = p.table(C.GRADING)
+    g = _grade_row(p, entry.name)
+    if reviewed is None or t is None or g is None:
         return []
-    out: list[Issue] = []
-    for row, rec in records(t):
-        if clean_name(rec.get("姓名")) != entry.name:
-            continue
-        try:
-            fed = parse_date(rec.get("反馈日期"), campaign.year)
-        except DateError:  # R-G4 reports it
-            continue
-        if fed is not None and fed < reviewed:
-            out.append(at(b, t, "R-V2", "warning",
-                          f"{entry.name}的反馈日期 {fed.isoformat()} 早于党总支审核日期 "
-                          f"{reviewed.isoformat()}；应先上报党总支审核，后向本人反馈",
-                          row=row, column="反馈日期", found=fed.isoformat(),
-                          expected=f"不早于 {reviewed.isoformat()}"))
-        break
-    return out
+    try:
+        fed = parse_date(g.record.get("反馈日期"), campaign.year)
+    except DateError:  # R-G4 reports it
+        return []
+    if fed is None or fed >= reviewed:
+        return []
+    return [at(p, t, "R-V2", "warning",
+               f"{entry.name}的反馈日期 {fed.isoformat()} 早于党总支审核日期 "
+               f"{reviewed.isoformat()}；应先上报党总支审核，后向本人反馈",
+               row=g.row, column="反馈日期", found=fed.isoformat(),
+               expected=f"不早于 {reviewed.isoformat()}")]
 
 
-def review_issues(branches: Sequence[BranchInput], review: Review | None,
+def review_issues(branches: Sequence[Prepared], review: Review | None,
                   campaign: Campaign) -> list[Issue]:
     """Every R-V1/R-V2/R-V3 issue of the review workbook against the validated branches."""
     if review is None:
@@ -107,7 +106,7 @@ def review_issues(branches: Sequence[BranchInput], review: Review | None,
             continue
         out += _conclusion_issues(review, entry, campaign)
         if branch not in grades:
-            grades[branch] = usable_grades(b, campaign)
+            grades[branch] = usable_grades(b.members, b.grades, campaign)
         current = grades[branch].get(name) or ""
         if entry.grade != current:
             continue  # the branch changed the grade since: the conclusion waits for re-review

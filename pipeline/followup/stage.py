@@ -4,14 +4,16 @@ workbook update. The CLI parses, calls these and renders; nothing here prints.""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline import contract as C
-from pipeline.aggregate import Filing, aggregate, first_sent
-from pipeline.anonymity import redact_ballot_rows
+from pipeline.app import Validation
 from pipeline.config import Campaign
+from pipeline.consolidate.filing import aggregate
+from pipeline.consolidate.stages import first_sent
 from pipeline.followup.final import apply_review, decisions
 from pipeline.followup.review_book import (
     GONE,
@@ -26,29 +28,27 @@ from pipeline.followup.review_book import (
     review_rows,
     write_review,
 )
-from pipeline.model import BranchInput
+from pipeline.model import Filing
 from pipeline.normalize import clean_name
-from pipeline.run import Outcome
-from pipeline.tally import records
+from pipeline.sheets.prepare import Prepared
 
 
-def reviewed_filing(outcome: Outcome, campaign: Campaign, review: Review | None) -> Filing:
-    """The filing (ballot rows redacted, R-B6) with 总支审核, 最终等次 and the 处置/补课 columns."""
-    first = first_sent(outcome.intake) if outcome.intake else None
-    public = redact_ballot_rows(outcome.report.issues)
-    filing = aggregate(outcome.branches, public, campaign, first=first, tallies=outcome.tallies)
+def reviewed_filing(validation: Validation, campaign: Campaign, review: Review | None) -> Filing:
+    """The filing (R-B6 redaction inside aggregate) with 总支审核, 最终等次, 处置 and 补课."""
+    filing = aggregate(validation.branches, validation.report.issues, campaign,
+                       first=first_sent(validation.intake))
     return apply_review(filing, review, campaign)
 
 
-def member_rows(branches: list[BranchInput]) -> dict[tuple[str, str, int], str]:
+def member_rows(branches: Sequence[Prepared]) -> dict[tuple[str, str, int], str]:
     """(file, sheet, Excel row) → member name, for 组织评定 and 计票 rows."""
     out: dict[tuple[str, str, int], str] = {}
     for b in branches:
         for sheet in (C.GRADING, C.TALLY):
             t = b.table(sheet)
-            if t is None or "姓名" not in t.frame.columns:
+            if t is None or "姓名" not in t.columns:
                 continue
-            for row, rec in records(t):
+            for row, rec in t.records:
                 out[(t.file, t.sheet, row)] = clean_name(rec.get("姓名"))
     return out
 
@@ -64,12 +64,12 @@ class ReviewUpdate:
     states: Counter[str]  # 总支审核 state → members
 
 
-def update_review(outcome: Outcome, campaign: Campaign, path: Path) -> ReviewUpdate:
+def update_review(validation: Validation, campaign: Campaign, path: Path) -> ReviewUpdate:
     """Write or update the review workbook at `path`, keeping the office's entries."""
     old = load_review(path, campaign)
-    filing = reviewed_filing(outcome, campaign, old)
-    issues = [*outcome.report.issues, *filing.new_issues]
-    flags = member_flags(filing.results, issues, campaign, member_rows(outcome.branches))
+    filing = reviewed_filing(validation, campaign, old)
+    issues = [*validation.report.issues, *filing.new_issues]
+    flags = member_flags(filing.results, issues, campaign, member_rows(validation.branches))
     rows = merge(review_rows(filing.results, flags, campaign), old, REVIEW_OFFICE)
     makeups = merge(makeup_rows(filing.makeups, filing.results), old, MAKEUP_OFFICE,
                     entries="makeups", track=False)
@@ -88,8 +88,3 @@ def _change_kind(value: Any) -> str:
     if text.startswith("支部评定变更"):
         return "变更"
     return text
-
-
-def public_report(outcome: Outcome) -> Any:
-    """The report as the filing carries it (ballot-row issues redacted, R-B6)."""
-    return replace(outcome.report, issues=redact_ballot_rows(outcome.report.issues))
