@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from pipeline.config import Campaign
+from pipeline.followup.review_book import records
 from pipeline.followup.settings import Followup, cn_date
 
 BODY_FONT = "仿宋"  # 仿宋_GB2312 in official documents; 仿宋 is what Office and WPS ship
@@ -58,7 +59,7 @@ def notices(results: pd.DataFrame, campaign: Campaign) -> tuple[list[Notice], li
     """From the reviewed 民主评议结果 (final.with_review): who gets a notice, who waits."""
     out: list[Notice] = []
     waiting: list[Waiting] = []
-    for r in results.to_dict("records"):
+    for r in records(results):
         if r["评定等次"] not in campaign.grades:
             continue  # not graded (不评定等次 / 待补课 / 未评定): nothing to review or feed back
         final = r.get("最终等次")

@@ -15,7 +15,14 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import Campaign
-from pipeline.followup.makeup import insert_after, with_disposals, with_makeups
+from pipeline.followup.makeup import (
+    DISPOSAL_COLUMNS,
+    add_disposals,
+    frame_of,
+    insert_after,
+    records,
+    with_makeups,
+)
 from pipeline.followup.review_book import ADJUST, AGREE, RETURN, Entry, Review
 from pipeline.normalize import DateError, fold, parse_date
 
@@ -91,13 +98,14 @@ def decide(branch_grade: str, entry: Entry | None, campaign: Campaign) -> Decisi
     return Decision(branch_grade, shown, final, opinion, when)
 
 
-def decisions(results: pd.DataFrame, review: Review | None,
+def decisions(results: pd.DataFrame | list[dict[str, Any]], review: Review | None,
               campaign: Campaign) -> dict[tuple[str, str], Decision]:
-    """(支部, 姓名) → Decision for every row of 民主评议结果."""
+    """(支部, 姓名) → Decision for every row of 民主评议结果 (a frame or its records)."""
     entries = review.entries if review is not None else {}
+    rows = records(results) if isinstance(results, pd.DataFrame) else results
     return {(r["支部"], r["姓名"]): decide(r["评定等次"], entries.get((r["支部"], r["姓名"])),
                                           campaign)
-            for r in results.to_dict("records")}
+            for r in rows}
 
 
 # --- the filing ----------------------------------------------------------------------------
@@ -109,18 +117,16 @@ def with_review(results: pd.DataFrame, makeups: pd.DataFrame, review: Review | N
                 campaign: Campaign) -> tuple[pd.DataFrame, pd.DataFrame]:
     """民主评议结果 with 总支审核, 审核意见, 审核日期, 最终等次 after 评定等次 (which stays the
     支部评定) and the 处置 columns; 补课名单 with the planned date and the grade after 补课."""
-    decided = decisions(results, review, campaign)
-    rows = []
-    for r in results.to_dict("records"):
+    rows = records(results)  # one pass over the frame (18k members at district scale)
+    decided = decisions(rows, review, campaign)
+    for r in rows:
         d = decided[(r["支部"], r["姓名"])]
         final = d.final if r["评定等次"] in campaign.grades else r["评定等次"]
         r.update(总支审核=d.review, 审核意见=d.opinion, 审核日期=d.date, 最终等次=final)
-        rows.append(r)
+    add_disposals(rows, review, campaign)
     columns = insert_after(list(results.columns), "评定等次", REVIEW_COLUMNS)
-    reviewed = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=columns,
-                            dtype=object)
-    return (with_disposals(reviewed, review, campaign),
-            with_makeups(makeups, reviewed, review, campaign))
+    columns = insert_after(columns, "处置措施", DISPOSAL_COLUMNS)
+    return frame_of(rows, columns), with_makeups(makeups, rows, review, campaign)
 
 
 def legend_rows(campaign: Campaign) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import Campaign
-from pipeline.followup.review_book import Entry, Review
+from pipeline.followup.review_book import Entry, Review, records
 from pipeline.normalize import DateError, parse_date
 
 DISPOSAL_COLUMNS = ("处置期限", "处置结果")
@@ -37,38 +37,34 @@ def office_date(entry: Entry | None, header: str, campaign: Campaign) -> Any:
         return entry.text(header) or None
 
 
-def _frame(rows: Sequence[dict[Any, Any]], columns: Sequence[str]) -> pd.DataFrame:
+def frame_of(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=list(columns),
                         dtype=object)
 
 
-def with_disposals(results: pd.DataFrame, review: Review | None,
-                   campaign: Campaign) -> pd.DataFrame:
-    """处置期限, 处置结果 after 处置措施, for members graded (or adjusted to) the lowest grade."""
+def add_disposals(rows: list[dict[str, Any]], review: Review | None, campaign: Campaign) -> None:
+    """处置期限, 处置结果 (from the office) on the rows of members graded (or adjusted to) the
+    lowest grade; the 处置措施 beside them is the branch's."""
     worst = campaign.grades[-1]
     entries = review.entries if review is not None else {}
-    rows = []
-    for r in results.to_dict("records"):
+    for r in rows:
         entry = entries.get((r["支部"], r["姓名"]))
         due = entry is not None and worst in (r["评定等次"], r.get("最终等次"))
         r["处置期限"] = office_date(entry, "处置期限", campaign) if due else None
         r["处置结果"] = (entry.text("处置结果") or None) if due and entry is not None else None
-        rows.append(r)
-    return _frame(rows, insert_after(list(results.columns), "处置措施", DISPOSAL_COLUMNS))
 
 
-def with_makeups(makeups: pd.DataFrame, results: pd.DataFrame, review: Review | None,
-                 campaign: Campaign) -> pd.DataFrame:
+def with_makeups(makeups: pd.DataFrame, results: Sequence[dict[str, Any]],
+                 review: Review | None, campaign: Campaign) -> pd.DataFrame:
     """补课名单 with 计划补课日期 (office) beside 补课日期 (branch), and the grade once graded."""
     planned = review.makeups if review is not None else {}
-    graded = {(r["支部"], r["姓名"]): r for r in results.to_dict("records")}
-    rows = []
-    for r in makeups.to_dict("records"):
+    graded = {(r["支部"], r["姓名"]): r for r in results}
+    rows = records(makeups)
+    for r in rows:
         key = (r["支部"], r["姓名"])
         r["计划补课日期"] = office_date(planned.get(key), "计划补课日期", campaign)
         g = graded.get(key, {})
         r["评定等次"] = g.get("评定等次") if g.get("评定等次") in campaign.grades else None
         r["最终等次"] = g.get("最终等次") if r["评定等次"] else None
-        rows.append(r)
     columns = [*insert_after(list(makeups.columns), "缺席原因", MAKEUP_EXTRA), *GRADE_COLUMNS]
-    return _frame(rows, columns)
+    return frame_of(rows, columns)

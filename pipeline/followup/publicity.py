@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipeline import contract as C
 from pipeline.config import Campaign
+from pipeline.followup.review_book import records
 from pipeline.followup.settings import Followup, cn_date
 from pipeline.write.atomic import atomic_write
 from pipeline.write.style import FOOTER, display_width
@@ -33,7 +34,7 @@ SUFFIX = "-整改清单公示"
 def units(rectifications: pd.DataFrame, order: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """Unit (党总支 or a branch) → its 整改清单 rows as written, in `order` (filing order)."""
     rows: dict[str, list[dict[str, Any]]] = {u: [] for u in order}
-    for r in rectifications.to_dict("records"):
+    for r in records(rectifications):
         rows.setdefault(r["支部"], []).append({c: _value(r.get(c)) for c in COLUMNS})
     return {u: items for u, items in rows.items() if items}
 
