@@ -53,3 +53,14 @@ collect: $(STAMP)
 
 returns: $(STAMP)
 	$(BIN)/orglife returns $(INBOX) --config $(CONFIG) -o $(OUT)/退回
+
+# --- followup targets (总支审核, 反馈, 公示) ---
+.PHONY: review feedback publicity
+review: $(STAMP)
+	$(BIN)/orglife review $(INBOX) --config $(CONFIG)
+
+feedback: $(STAMP)
+	$(BIN)/orglife feedback $(INBOX) --config $(CONFIG) -o $(OUT)/反馈
+
+publicity: $(STAMP)
+	$(BIN)/orglife publicity $(INBOX) --config $(CONFIG) -o $(OUT)/公示

@@ -23,6 +23,9 @@ from pipeline.config import Campaign
 from pipeline.consolidate.anonymity import redact_ballot_rows
 from pipeline.consolidate.filing import aggregate
 from pipeline.consolidate.stages import first_sent, stage_status
+from pipeline.followup.final import apply_review
+from pipeline.followup.review_book import Review
+from pipeline.followup.review_rules import review_issues
 from pipeline.issues import sort_key
 from pipeline.model import Filing, InputFile, Report
 from pipeline.people import Roster
@@ -79,14 +82,16 @@ class Status:
 
 
 def validate(inbox: Path, campaign: Campaign, roster: Roster,
-             progress: Progress | None = None, workers: int | None = None) -> Validation:
+             progress: Progress | None = None, workers: int | None = None,
+             review: Review | None = None) -> Validation:
     """Read the whole inbox, prepare every workbook once and run every rule; never raises on
     bad input files. The per-branch stage runs in `workers` processes (None: pool.workers()
-    decides by the inbox's size) when every file can be given to its branch up front."""
+    decides by the inbox's size) when every file can be given to its branch up front.
+    `review`: the office's 总支审核 workbook (R-V1..R-V3, SPEC §12)."""
     n = pool.workers(len(roster.branches) + 1) if workers is None else workers
     tasks = pool.plan(inbox, campaign, roster) if n > 1 else None
     if tasks is not None:
-        return _validate_in_pool(tasks, n, campaign, progress)
+        return _validate_in_pool(tasks, n, campaign, progress, review)
 
     def step(f: InputFile) -> None:
         if progress is not None:
@@ -99,6 +104,7 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
     for p in prepared:
         issues += check_branch(p, campaign)
     issues += check_across(prepared, campaign)
+    issues += review_issues(prepared, review, campaign)
     issues = sorted(set(issues), key=sort_key)
     report = Report(issues=issues, files=list(intake.files),
                     counts=accounting(intake, inputs, issues))
@@ -106,7 +112,7 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
 
 
 def _validate_in_pool(tasks: list[pool.BranchTask], n: int, campaign: Campaign,
-                      progress: Progress | None) -> Validation:
+                      progress: Progress | None, review: Review | None) -> Validation:
     """validate() with the per-branch stage in `n` processes: the same report and figures."""
     outcomes = pool.run(tasks, n, progress)
     order = {path: i for i, path in enumerate(walk(tasks[0].inbox))}  # the inbox's order
@@ -114,6 +120,7 @@ def _validate_in_pool(tasks: list[pool.BranchTask], n: int, campaign: Campaign,
     prepared = [o.prepared for o in outcomes if o.prepared is not None]
     issues = [i for o in outcomes for i in o.issues]
     issues += check_across(prepared, campaign)
+    issues += review_issues(prepared, review, campaign)
     issues = sorted(set(issues), key=sort_key)
     counts = sorted((c for o in outcomes for c in o.counts),
                     key=lambda c: (c.branch, c.file, c.sheet))
@@ -129,13 +136,15 @@ def validation_report(validation: Validation, campaign: Campaign, path: Path) ->
 
 
 def consolidate(inbox: Path, campaign: Campaign, roster: Roster, target: Path,
-                progress: Progress | None = None) -> Consolidation:
+                progress: Progress | None = None, review: Review | None = None
+                ) -> Consolidation:
     """Validate, aggregate and write the filing workbook to `target` (also when errors were
     found: its 汇总 says so). The filing goes upward: R-B6 redaction is applied to what it
-    shows, after the figures were computed on the issues as found."""
-    validation = validate(inbox, campaign, roster, progress)
-    filing = aggregate(validation.branches, validation.report.issues, campaign,
-                       first=validation.first)
+    shows, after the figures were computed on the issues as found. `review`: the office's
+    总支审核 workbook — 民主评议结果 then shows 总支审核 and 最终等次 (SPEC §12)."""
+    validation = validate(inbox, campaign, roster, progress, review=review)
+    filing = apply_review(aggregate(validation.branches, validation.report.issues, campaign,
+                                    first=validation.first), review, campaign)
     public = replace(validation.report, issues=redact_ballot_rows(validation.report.issues))
     write_filing(filing, public, campaign, target)
     return Consolidation(validation, filing, public, target)

@@ -38,6 +38,9 @@ STRUCTURAL: dict[str, tuple[str, ...]] = {
            "pipeline/read/branches.py")
     for rule in ("R-F1", "R-F2", "R-F3", "R-F4", "R-F5")
 }
+# The review family needs the office's review workbook, not a branch workbook.
+STRUCTURAL.update({rule: ("pipeline/followup/review_rules.py",)
+                   for rule in ("R-V1", "R-V2", "R-V3")})
 
 FAMILIES = (files, people, talks, problems, ballots, grading, rectification, meetings, flags)
 

@@ -106,7 +106,8 @@ def notes_sections(campaign: Campaign, report: Report, legend: pd.DataFrame | No
 
 
 _FAMILIES = {"P": "人员", "T": "谈话", "Q": "问题", "B": "测评", "G": "评定", "R": "整改",
-             "M": "会议", "F": "文件", "A": "汇总", "S": "扫描"}
+             "M": "会议", "F": "文件", "A": "汇总", "S": "扫描",
+             "V": "总支审核"}
 
 
 def _family(rule: str) -> str:
