@@ -148,20 +148,30 @@ def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_pa
     """校验并汇总收件箱，生成备案工作簿（有错误时仍生成，退出码为 1）。"""
     from pipeline.aggregate import aggregate, first_sent
     from pipeline.anonymity import redact_ballot_rows
-    from pipeline.excel.filing import write_filing
     from pipeline.render import print_summary
+    from pipeline.report import output_paths, write_outputs
 
     campaign, outcome = _run_validation(inbox, config_path, roster_path, keep_tallies=True)
-    target = _output_file(out_path, campaign.filing_name, inbox)
+    try:
+        outputs = output_paths(campaign, out_path)
+    except ConfigError as exc:
+        fail(f"配置错误：{exc}")
+    target = _output_file(outputs.filing, campaign.filing_name, inbox)
     first = first_sent(outcome.intake) if outcome.intake else None
     # The filing goes upward: ballot-row issues lose their row and 票号 (R-B6).
     public = replace(outcome.report, issues=redact_ballot_rows(outcome.report.issues))
     filing = aggregate(outcome.branches, public.issues, campaign, first=first,
                        tallies=outcome.tallies)
-    _write(lambda: write_filing(filing, public, campaign, target), target)
+
+    def write() -> None:
+        write_outputs(filing, public, campaign, target)
+
+    _write(write, target)
     print_summary(outcome, campaign)
     state = "通过校验" if outcome.report.ok else "未通过校验（备案工作簿已生成，汇总表已标明）"
-    click.echo(f"备案工作簿：{target}（{state}）")
+    click.echo(f"备案工作簿（报{campaign.upper_body}）：{target}（{state}）")
+    click.echo(f"工作底稿（办公室留存）：{outputs.workpaper}")
+    click.echo(f"总结初稿：{outputs.summary}")
     sys.exit(0 if outcome.report.ok else 1)
 
 
