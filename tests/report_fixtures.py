@@ -25,10 +25,10 @@ def consolidate(inbox: Path, out: Path, config: Path = CONFIG):
                                      "--config", str(config)])
 
 
-def table(ws, header_first: str = "支部") -> list[dict[str, Any]]:
-    """Data rows of a 备案 sheet as dicts keyed by the (last) header row."""
+def table(ws) -> list[dict[str, Any]]:
+    """Data rows of a 备案 sheet as dicts keyed by its header (the row above the frozen pane)."""
     values = list(ws.iter_rows(values_only=True))
-    head = max(i for i, r in enumerate(values[:6]) if r and header_first in r)
+    head = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) - 2
     header = list(values[head])
     for c, h in enumerate(header):  # under a merged group header the name is one row up
         if h is None and head:
@@ -59,10 +59,11 @@ def unfit_inbox(tmp: Path) -> Path:
 
 def sheet_csv(ws) -> str:
     """A sheet's values as CSV text (dates as ISO text, whole floats as ints)."""
+    rows = [["" if v is None else _text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    while rows and not any(rows[-1]):  # the rows under 汇总's chart
+        rows.pop()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for row in ws.iter_rows(values_only=True):
-        writer.writerow(["" if v is None else _text(v) for v in row])
+    csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()
 
 
@@ -72,3 +73,24 @@ def _text(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def demo_filing(inbox: Path = INBOX):
+    """(Filing, Report, Campaign) of an inbox, built the way consolidate builds them."""
+    from dataclasses import replace
+
+    from pipeline.aggregate import aggregate, first_sent
+    from pipeline.anonymity import redact_ballot_rows
+    from pipeline.config import load_campaign
+    from pipeline.people import load_roster
+    from pipeline.run import validate
+
+    campaign = load_campaign(CONFIG)
+    assert campaign.roster_path is not None
+    outcome = validate(inbox, campaign, load_roster(campaign.roster_path, campaign),
+                       keep_tallies=True)
+    public = replace(outcome.report, issues=redact_ballot_rows(outcome.report.issues))
+    filing = aggregate(outcome.branches, public.issues, campaign,
+                       first=first_sent(outcome.intake) if outcome.intake else None,
+                       tallies=outcome.tallies)
+    return filing, public, campaign

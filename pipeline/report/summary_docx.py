@@ -29,7 +29,7 @@ from pipeline import contract as C
 from pipeline.aggregate import Filing
 from pipeline.config import Campaign
 from pipeline.report.outputs import atomic_bytes
-from pipeline.report.statistics import UNDECIDED, Figures, Statistics, counted
+from pipeline.report.statistics import UNDECIDED, Figures, Statistics
 
 BODY, TITLE, HEI, KAI = "仿宋", "方正小标宋简体", "黑体", "楷体"
 LATIN = "Times New Roman"
@@ -147,7 +147,7 @@ def basics(stats: Statistics, campaign: Campaign) -> list[str]:
             f"民主测评对象{t.evaluated}名。参加民主评议的党员{t.took_part}名"
             f"（出席党员大会{t.present}名，{made_up}）；缺席党员大会{t.absent}名，")
     if t.not_taking_part:
-        text += (f"其中尚未补课{t.not_taking_part}名（{counted(t.reasons)}），"
+        text += (f"其中尚未补课{t.not_taking_part}名（{_by(t.reasons, (), '人')}），"
                  f"已列入补课名单报{campaign.upper_body}备案，适时补课。")
     else:
         text += "均已补课。"
@@ -158,7 +158,7 @@ def talks(stats: Statistics) -> list[str]:
     t = stats.total
     general = [u for u in stats.units if u.general]
     head = f"（其中党总支委员之间{sum(u.talks for u in general)}次）" if general else ""
-    missing = [f"{u.unit} {u.pairs - u.pairs_done}对" for u in stats.units if u.pairs > u.pairs_done]
+    missing = [f"{u.unit}{u.pairs - u.pairs_done}对" for u in stats.units if u.pairs > u.pairs_done]
     pairs = (f"委员之间必谈{t.pairs}对，已谈{t.pairs_done}对"
              + (f"（尚缺：{'、'.join(missing)}）" if missing else "，全部谈到"))
     return [f"党总支和各支部共开展谈心谈话{t.talks}次{head}；{pairs}；"
@@ -179,7 +179,7 @@ def problems(stats: Statistics, campaign: Campaign) -> list[str]:
 def results(stats: Statistics, campaign: Campaign) -> list[str]:
     t = stats.total
     g = campaign.grades
-    grades = "、".join(f"{x} {t.grades[x]}名" for x in g)
+    grades = "、".join(f"{x}{t.grades[x]}名" for x in g)
     text = (f"参加民主评议的{t.took_part}名党员中，评定为{grades}；"
             f"{campaign.not_graded}{t.not_graded}名（预备党员和已参加年度民主生活会的党员领导干部）")
     text += f"，尚未评定{t.ungraded}名。" if t.ungraded else "。"
