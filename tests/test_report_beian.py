@@ -142,9 +142,20 @@ def font_sizes(pages: list[list[tuple[float, float, str]]]) -> list[float]:
     return [min(h for _, h, _ in page) / k for page in pages]
 
 
+def calibri_metrics() -> None:
+    """LibreOffice turns column widths into points with the workbook's default font, Calibri;
+    a stand-in with other metrics (DejaVu Sans) makes every column ~25 % wider than in Excel
+    and the page is scaled down: that measures the machine, not the 备案."""
+    face = subprocess.run(["fc-match", "Calibri"], capture_output=True, text=True).stdout
+    if "Carlito" not in face and "Calibri" not in face:
+        pytest.fail(f"Calibri resolves to {face.strip()!r}: install fonts-crosextra-carlito "
+                    "(Calibri's metric twin; .ci/run does)")
+
+
 @pytest.fixture(scope="module")
 def pdf(out: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     require_office()
+    calibri_metrics()
     target = tmp_path_factory.mktemp("beian-pdf")
     source = target / "beian.xlsx"
     source.write_bytes((out / BEIAN).read_bytes())  # an ASCII name for LibreOffice

@@ -206,7 +206,7 @@ def result_table(doc, stats: Statistics, campaign: Campaign) -> None:
     """Per branch: the same figures as the 备案's 民主评议党员情况 (four grades, 不评定等次)."""
     heads = ["支部", "党员", "参加评议", *campaign.grades, campaign.not_graded]
     rows: list[Figures] = [*stats.branches, stats.total]
-    table = doc.add_table(rows=1 + len(rows), cols=len(heads))
+    table = doc.add_table(rows=1, cols=len(heads))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -217,8 +217,9 @@ def result_table(doc, stats: Statistics, campaign: Campaign) -> None:
                          *(str(u.grades[x]) for x in campaign.grades), str(u.not_graded)]
                         for u in rows]
     for r, line in enumerate(values):
-        for c, value in enumerate(line):
-            cell = table.cell(r, c)
+        # row by row: table.cell(r, c) walks the whole grid on every call (quadratic)
+        cells = table.rows[0].cells if r == 0 else table.add_row().cells
+        for c, (cell, value) in enumerate(zip(cells, line)):
             cell.width = widths[c]
             p = cell.paragraphs[0]
             p.paragraph_format.first_line_indent = Pt(0)
@@ -227,6 +228,7 @@ def result_table(doc, stats: Statistics, campaign: Campaign) -> None:
             run = p.add_run(value)
             run.font.size = XIAO_SI
             run.bold = r == 0 or r == len(values) - 1
+            _fonts(run._element, BODY)
     _para(doc, "")
 
 
@@ -265,12 +267,6 @@ def build(filing: Filing, stats: Statistics, campaign: Campaign):
         for run in p.runs:
             east = {"Title": TITLE, "Heading 1": HEI, "Heading 2": KAI}.get(p.style.name, BODY)
             _fonts(run._element, east)
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                for p in cell.paragraphs:
-                    for run in p.runs:
-                        _fonts(run._element, BODY)
     return doc
 
 
