@@ -79,18 +79,16 @@ def demo_filing(inbox: Path = INBOX):
     """(Filing, Report, Campaign) of an inbox, built the way consolidate builds them."""
     from dataclasses import replace
 
-    from pipeline.aggregate import aggregate, first_sent
-    from pipeline.anonymity import redact_ballot_rows
+    from pipeline import app
     from pipeline.config import load_campaign
-    from pipeline.people import load_roster
-    from pipeline.run import validate
+    from pipeline.consolidate.anonymity import redact_ballot_rows
+    from pipeline.consolidate.filing import aggregate
+    from pipeline.read.roster import load_roster
 
     campaign = load_campaign(CONFIG)
     assert campaign.roster_path is not None
-    outcome = validate(inbox, campaign, load_roster(campaign.roster_path, campaign),
-                       keep_tallies=True)
-    public = replace(outcome.report, issues=redact_ballot_rows(outcome.report.issues))
-    filing = aggregate(outcome.branches, public.issues, campaign,
-                       first=first_sent(outcome.intake) if outcome.intake else None,
-                       tallies=outcome.tallies)
+    validation = app.validate(inbox, campaign, load_roster(campaign.roster_path, campaign))
+    filing = aggregate(validation.branches, validation.report.issues, campaign,
+                       first=validation.first)
+    public = replace(validation.report, issues=redact_ballot_rows(validation.report.issues))
     return filing, public, campaign

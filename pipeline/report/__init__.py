@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.aggregate import Filing
 from pipeline.config import Campaign
-from pipeline.excel.filing import atomic_write, write_filing
-from pipeline.model import Report
+from pipeline.model import Filing, Report
 from pipeline.report.beian import build_beian
 from pipeline.report.outputs import Outputs, output_paths
 from pipeline.report.statistics import Statistics, statistics
 from pipeline.report.summary_docx import write_summary
+from pipeline.write.atomic import atomic_write
+from pipeline.write.filing import write_filing
 
 __all__ = ["Outputs", "Statistics", "output_paths", "statistics", "write_beian",
            "write_outputs"]
@@ -25,13 +25,15 @@ def write_beian(filing: Filing, campaign: Campaign, path: Path,
                  f"{filing.title} 备案")
 
 
-def write_outputs(filing: Filing, report: Report, campaign: Campaign,
-                  target: Path) -> list[Path]:
+def write_outputs(filing: Filing, report: Report, campaign: Campaign, target: Path,
+                  workpaper: bool = True) -> list[Path]:
     """备案, 工作底稿 and 总结 for `target` (a folder, or the 备案's .xlsx path): the paths
-    written, 备案 first. The figures of 备案 and 总结 are counted once (statistics)."""
+    written, 备案 first. The figures of 备案 and 总结 are counted once (statistics).
+    workpaper=False: the caller has written the 工作底稿 already (app.consolidate does)."""
     out = output_paths(campaign, target)
     stats = statistics(filing, campaign)
     write_beian(filing, campaign, out.filing, stats)
-    write_filing(filing, report, campaign, out.workpaper)
+    if workpaper:
+        write_filing(filing, report, campaign, out.workpaper)
     write_summary(filing, stats, campaign, out.summary)
-    return out.all()
+    return out.all() if workpaper else [out.filing, out.summary]

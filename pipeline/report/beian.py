@@ -18,9 +18,10 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import contract as C
-from pipeline.aggregate import MADE_UP, Filing, day
 from pipeline.config import DEADLINE_LABELS, Campaign
-from pipeline.excel.style import FONT
+from pipeline.contract import MADE_UP
+from pipeline.model import Filing
+from pipeline.normalize import office_day as day
 from pipeline.report.layout import (
     PAGE,
     PAGE_HEIGHT,
@@ -41,6 +42,7 @@ from pipeline.report.statistics import (
     summary_columns,
     summary_frame,
 )
+from pipeline.write.style import FONT
 
 SUMMARY = "汇总"
 EIGHT = "民主评议党员情况"

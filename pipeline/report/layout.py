@@ -19,7 +19,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.excel.style import FONT, FOOTER, display_width
+from pipeline.write.style import FONT, FOOTER, display_width
 
 SIZE = 10.0  # pt, every cell of the 备案 (≥ 9 pt on paper at 100 %)
 TITLE_SIZE = 14.0

@@ -18,17 +18,10 @@ from typing import Any
 import pandas as pd
 
 from pipeline import contract as C
-from pipeline.aggregate import (
-    FAILED,
-    MISSING,
-    OVERDUE,
-    RECEIVED_LATE,
-    STAGES,
-    TOTAL,
-    UNGRADED,
-    Filing,
-)
 from pipeline.config import Campaign
+from pipeline.consolidate.stages import STAGES
+from pipeline.contract import FAILED, MISSING, OVERDUE, RECEIVED_LATE, TOTAL, UNGRADED
+from pipeline.model import Filing
 
 OTHER = "其他"
 NO_REASON = "未说明原因"

@@ -26,8 +26,8 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from pipeline import contract as C
-from pipeline.aggregate import Filing
 from pipeline.config import Campaign
+from pipeline.model import Filing
 from pipeline.report.outputs import atomic_bytes
 from pipeline.report.statistics import UNDECIDED, Figures, Statistics
 

@@ -1,0 +1,149 @@
+"""The library's entry points: validate, consolidate, status — each returns a plain value
+that the CLI renders. I/O happens here and in read/ and write/ only; nothing here prints.
+
+The stages, each taking the value the one before returned:
+
+    inbox ──read.inbox.scan──▶ Intake ──read.branches.assemble──▶ list[BranchInput]
+          ──sheets.prepare──▶ list[Prepared] ──rules──▶ issues ──▶ Validation (+ Report)
+          ──consolidate.filing.aggregate──▶ Filing ──write.filing──▶ .xlsx
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import contract as C
+from pipeline import pool
+from pipeline.config import Campaign
+from pipeline.consolidate.anonymity import redact_ballot_rows
+from pipeline.consolidate.filing import aggregate
+from pipeline.consolidate.stages import first_sent, stage_status
+from pipeline.issues import sort_key
+from pipeline.model import Filing, InputFile, Report
+from pipeline.people import Roster
+from pipeline.read.branches import accounting, assemble
+from pipeline.read.inbox import scan, walk
+from pipeline.read.intake import Intake
+from pipeline.rules import check_across, check_branch
+from pipeline.sheets.prepare import Prepared, prepare
+from pipeline.write.filing import write_filing
+from pipeline.write.report import write_report
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Validated inputs: every workbook prepared, and the report. `first`: (branch, sheet) →
+    when the sheet first arrived (for lateness). Serially, `branches` are the branches as the
+    rules saw them and `intake` the whole inbox read; from the pool (pipeline/pool.py),
+    `branches` come without the rows their issues dropped, without raw sheets and ballot rows,
+    and `intake` is None (the workbooks stayed in the workers)."""
+
+    branches: list[Prepared]
+    report: Report
+    intake: Intake | None = field(repr=False)
+    first: Mapping[tuple[str, str], dt.datetime] = field(default_factory=dict, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def names(self) -> list[str]:
+        return [b.branch for b in self.branches]
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """A consolidated inbox: the validation, the filing frames and where the filing went."""
+
+    validation: Validation
+    filing: Filing
+    public: Report  # the report as the filing shows it: ballot rows redacted (R-B6)
+    path: Path
+
+
+@dataclass(frozen=True)
+class Status:
+    """Branch × stage (已报送 / 逾期报送 / 未报送 / 逾期未报送 / 不适用) on a day."""
+
+    table: pd.DataFrame
+    as_of: dt.date
+    validation: Validation
+
+
+def validate(inbox: Path, campaign: Campaign, roster: Roster,
+             progress: Progress | None = None, workers: int | None = None) -> Validation:
+    """Read the whole inbox, prepare every workbook once and run every rule; never raises on
+    bad input files. The per-branch stage runs in `workers` processes (None: pool.workers()
+    decides by the inbox's size) when every file can be given to its branch up front."""
+    n = pool.workers(len(roster.branches) + 1) if workers is None else workers
+    tasks = pool.plan(inbox, campaign, roster) if n > 1 else None
+    if tasks is not None:
+        return _validate_in_pool(tasks, n, campaign, progress)
+
+    def step(f: InputFile) -> None:
+        if progress is not None:
+            progress(f"读取 {f.name}")
+
+    intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=step)
+    inputs, issues = assemble(intake, roster, campaign)
+    prepared = [prepare(b, campaign) for b in inputs]
+    issues = [*intake.issues, *issues]
+    for p in prepared:
+        issues += check_branch(p, campaign)
+    issues += check_across(prepared, campaign)
+    issues = sorted(set(issues), key=sort_key)
+    report = Report(issues=issues, files=list(intake.files),
+                    counts=accounting(intake, inputs, issues))
+    return Validation(prepared, report, intake, first_sent(intake))
+
+
+def _validate_in_pool(tasks: list[pool.BranchTask], n: int, campaign: Campaign,
+                      progress: Progress | None) -> Validation:
+    """validate() with the per-branch stage in `n` processes: the same report and figures."""
+    outcomes = pool.run(tasks, n, progress)
+    order = {path: i for i, path in enumerate(walk(tasks[0].inbox))}  # the inbox's order
+    files = sorted((f for o in outcomes for f in o.files), key=lambda f: order.get(f.path, 0))
+    prepared = [o.prepared for o in outcomes if o.prepared is not None]
+    issues = [i for o in outcomes for i in o.issues]
+    issues += check_across(prepared, campaign)
+    issues = sorted(set(issues), key=sort_key)
+    counts = sorted((c for o in outcomes for c in o.counts),
+                    key=lambda c: (c.branch, c.file, c.sheet))
+    first = {k: v for o in outcomes for k, v in o.first.items()}
+    return Validation(prepared, Report(issues=issues, files=files, counts=counts), None, first)
+
+
+def validation_report(validation: Validation, campaign: Campaign, path: Path) -> Path:
+    """Write the validation report workbook (校验问题, 行数核对, 说明) for the office: it keeps
+    every cell (the branch fixes its entry there); it does not go upward."""
+    write_report(validation.report, campaign, path)
+    return path
+
+
+def consolidate(inbox: Path, campaign: Campaign, roster: Roster, target: Path,
+                progress: Progress | None = None) -> Consolidation:
+    """Validate, aggregate and write the filing workbook to `target` (also when errors were
+    found: its 汇总 says so). The filing goes upward: R-B6 redaction is applied to what it
+    shows, after the figures were computed on the issues as found."""
+    validation = validate(inbox, campaign, roster, progress)
+    filing = aggregate(validation.branches, validation.report.issues, campaign,
+                       first=validation.first)
+    public = replace(validation.report, issues=redact_ballot_rows(validation.report.issues))
+    write_filing(filing, public, campaign, target)
+    return Consolidation(validation, filing, public, target)
+
+
+def status(inbox: Path, campaign: Campaign, roster: Roster, as_of: dt.date,
+           progress: Progress | None = None) -> Status:
+    """Which branch has sent which stage by `as_of`, and what is late."""
+    validation = validate(inbox, campaign, roster, progress)
+    table = stage_status(validation.branches, campaign, as_of, first=validation.first)
+    return Status(table, as_of, validation)
