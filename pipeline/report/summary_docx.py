@@ -97,7 +97,7 @@ def new_document(campaign: Campaign):
     if lang is None:
         lang = parse_xml(f"<w:lang {nsdecls('w')}/>")
         rpr.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:val"), "en-US")  # digits are Latin text: zh-CN here lets LibreOffice break 1|00
     lang.set(qn("w:eastAsia"), "zh-CN")
     _style(doc, "Normal", BODY, SAN_HAO)
     doc.styles["Normal"].paragraph_format.first_line_indent = Pt(32)  # two characters
