@@ -183,3 +183,22 @@ def test_summary_is_exactly_one_page_with_its_chart(pdf: Path):
     assert {"第一支部", "第四支部", "合计"} <= first
     assert any(t.startswith("各支部评议结果") for t in first)  # the chart's title
     assert not any("汇总" in t and n for n, t in enumerate(titles))
+
+
+def test_over_long_text_is_marked_not_cut_silently(tmp_path: Path):
+    """A cell holds 32,767 characters: a longer text says where the whole is (the 工作底稿
+    splits it over continuation rows)."""
+    from xlsxwriter.workbook import Workbook
+
+    from pipeline.report.layout import CUT, Column, Styles, Table, write_table
+
+    path = tmp_path / "long.xlsx"
+    wb = Workbook(str(path), {"strings_to_formulas": False})
+    table = Table("问题清单", "标题", [Column("支部"), Column("问题描述", "prose")],
+                  [["第一支部", "问" * 40000]])
+    write_table(wb, Styles(wb), table)
+    wb.close()
+    ws = openpyxl.load_workbook(path)["问题清单"]
+    cell = ws.cell(3, 2).value
+    assert len(cell) == 32767 and cell.endswith(CUT)
+    assert 400 < ws.row_dimensions[3].height <= 409.5  # Excel's row limit (pixel-rounded)

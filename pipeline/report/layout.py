@@ -19,7 +19,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.write.style import FONT, FOOTER, display_width
+from pipeline.write.style import EXCEL_CELL_LIMIT, FONT, FOOTER, display_width
 
 SIZE = 10.0  # pt, every cell of the 备案 (≥ 9 pt on paper at 100 %)
 TITLE_SIZE = 14.0
@@ -37,6 +37,7 @@ PAGE = {"landscape": (841.89 - 72) / WIDER, "portrait": (595.28 - 72) / WIDER}
 PAGE_HEIGHT = {"landscape": 595.28 - 100, "portrait": 841.89 - 100}
 CAPS = {"prose": 330.0, "text": 130.0}
 MIN_PROSE = 90.0
+CUT = "…（超长，全文见工作底稿）"
 
 
 def points_to_width(pt: float) -> float:
@@ -79,8 +80,12 @@ def lines(value: Any, width_pt: float) -> int:
     return sum(max(1, math.ceil(units(p) * UNIT / room)) for p in value.split("\n"))
 
 
+MAX_ROW_HEIGHT = 409.0  # Excel's limit
+
+
 def height(values: Sequence[Any], widths: Sequence[float]) -> float:
-    return max((lines(v, w) for v, w in zip(values, widths)), default=1) * LINE + ROW_PAD
+    need = max((lines(v, w) for v, w in zip(values, widths)), default=1) * LINE + ROW_PAD
+    return min(need, MAX_ROW_HEIGHT)
 
 
 @dataclass
@@ -211,7 +216,10 @@ def write_value(ws: Worksheet, row: int, col: int, value: Any, fmt: Format) -> N
     elif isinstance(value, (dt.date, dt.datetime)):
         ws.write_datetime(row, col, value, fmt)
     else:
-        ws.write_string(row, col, str(value), fmt)
+        text = str(value)
+        if len(text) > EXCEL_CELL_LIMIT:  # XlsxWriter would cut it silently
+            text = text[:EXCEL_CELL_LIMIT - len(CUT)] + CUT
+        ws.write_string(row, col, text, fmt)
 
 
 def merged(ws: Worksheet, row: int, first: int, last: int, value: str, fmt: Format) -> None:
