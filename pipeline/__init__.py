@@ -8,3 +8,11 @@ import os
 os.environ.setdefault("OPENPYXL_LXML", "False")
 
 __version__ = "0.1.0"
+
+import os
+
+# openpyxl switches to lxml whenever lxml is installed (python-docx brings it), and its lxml
+# writer then emits docProps/core.xml with unbound dcterms/xsi prefixes once the modified time
+# is set (openpyxl 3.1.5): not XML at all, and the inbox reader rightly refuses such files.
+# Keep openpyxl on its standard-library writer; set before anything imports openpyxl.
+os.environ.setdefault("OPENPYXL_LXML", "False")

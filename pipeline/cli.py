@@ -159,19 +159,28 @@ def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_pa
     """校验并汇总收件箱，生成备案工作簿（有错误时仍生成，退出码为 1）。"""
     from pipeline import app
     from pipeline.render import print_summary
+    from pipeline.report import output_paths, write_outputs
 
     campaign, roster, folder = _inputs(inbox, config_path, roster_path)
-    target = _output_file(out_path, campaign.filing_name, inbox)
-    step, stop = _progress_callback("读取收件箱…")
     try:
+        outputs = output_paths(campaign, out_path)
+    except ConfigError as exc:
+        fail(f"配置错误：{exc}")
+    target = _output_file(outputs.filing, campaign.filing_name, inbox)
+    step, stop = _progress_callback("读取收件箱…")
+    try:  # app.consolidate writes the full filing: the office's 工作底稿
         review = _review_book(campaign)
-        done = _write(lambda: app.consolidate(folder, campaign, roster, target, progress=step,
-                                              review=review), target)
+        done = _write(lambda: app.consolidate(folder, campaign, roster, outputs.workpaper,
+                                              progress=step, review=review), target)
     finally:
         stop()
+    _write(lambda: write_outputs(done.filing, done.public, campaign, target, workpaper=False),
+           target)
     print_summary(done.validation, campaign)
     state = "通过校验" if done.validation.ok else "未通过校验（备案工作簿已生成，汇总表已标明）"
-    click.echo(f"备案工作簿：{target}（{state}）")
+    click.echo(f"备案工作簿（报{campaign.upper_body}）：{target}（{state}）")
+    click.echo(f"工作底稿（办公室留存）：{outputs.workpaper}")
+    click.echo(f"总结初稿：{outputs.summary}")
     sys.exit(0 if done.validation.ok else 1)
 
 

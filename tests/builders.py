@@ -84,3 +84,12 @@ def filing_values(data: bytes) -> dict[str, list[tuple[Any, ...]]]:
         out[ws.title] = rows
     wb.close()
     return out
+
+
+def workpaper(out: Path) -> Path:
+    """The office's 工作底稿 (the full filing) that consolidate writes beside the 备案 `out`."""
+    from pipeline.config import load_campaign
+    from pipeline.report.outputs import output_paths
+
+    config = Path(__file__).resolve().parents[1] / "workbooks" / "campaign.toml"
+    return output_paths(load_campaign(config), out).workpaper

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 INBOX = ROOT / "workbooks" / "inbox"
 CONFIG = ROOT / "workbooks" / "campaign.toml"
 FILING_NAME = "徐汇区教师进修学院党总支-2017-专题组织生活会备案.xlsx"
+# the full filing is the office's 工作底稿, written beside the 备案 (pipeline/report)
+WORKPAPER_NAME = "徐汇区教师进修学院党总支-2017-专题组织生活会工作底稿.xlsx"
 SHEETS = ["汇总", "民主评议结果", "问题清单", "整改清单", "谈心谈话", "补课名单", "校验问题", "说明"]
 
 
@@ -38,8 +40,9 @@ def filing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("filing")
     result = consolidate(INBOX, out)
     assert result.exit_code == 0, result.output + result.stderr
-    assert f"备案工作簿：{out / FILING_NAME}" in result.stdout
-    return out / FILING_NAME
+    assert f"备案工作簿（报教育党工委）：{out / FILING_NAME}" in result.stdout
+    assert f"工作底稿（办公室留存）：{out / WORKPAPER_NAME}" in result.stdout
+    return out / WORKPAPER_NAME
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +112,7 @@ def test_consolidating_twice_gives_the_same_bytes(tmp_path: Path, filing: Path):
     again = consolidate(INBOX, tmp_path / "again.xlsx")
     assert again.exit_code == 0
     digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
-    assert digest(tmp_path / "again.xlsx") == digest(filing)
+    assert digest(tmp_path / WORKPAPER_NAME) == digest(filing)
 
 
 def test_formula_text_in_a_problem_stays_text(tmp_path: Path):
@@ -146,7 +149,7 @@ def test_exit_1_when_errors_and_the_filing_is_still_written(tmp_path: Path):
     summary = " ".join(str(v) for r in openpyxl.load_workbook(out)["汇总"].iter_rows(values_only=True)
                        for v in r if v)
     assert "未通过校验" in summary
-    issues = rows(openpyxl.load_workbook(out)["校验问题"])
+    issues = rows(openpyxl.load_workbook(tmp_path / WORKPAPER_NAME)["校验问题"])
     b1 = [i for i in issues if i["规则"] == "R-B1"]
     # R-B6: the filing names the member's column, not the ballot's row (the terminal says C5)
     assert b1 and b1[0]["文件"] == "第一支部.xlsx" and b1[0]["单元格"] == "C"

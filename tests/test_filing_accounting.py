@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import workpaper
 from click.testing import CliRunner
 
 from pipeline import contract as C
@@ -45,7 +46,7 @@ def consolidate(inbox: Path, out: Path) -> tuple[list[dict], list[dict], list[di
     result = CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out),
                                        "--config", str(CONFIG)])
     assert result.exit_code in (0, 1), result.output
-    book = openpyxl.load_workbook(out, read_only=True)
+    book = openpyxl.load_workbook(workpaper(out), read_only=True)  # beside the 备案
     return table(book["报送情况"], "支部"), table(book["行数核对"], "文件"), \
         table(book["校验问题"], "级别")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from builders import branch, filing_values, member
+from builders import branch, filing_values, member, workpaper
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -176,7 +176,7 @@ def consolidate(inbox: Path, out: Path) -> bytes:
                                        "--config", str(CONFIG), "--roster", str(ROSTER)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code in (0, 1), result.output
-    return out.read_bytes()
+    return workpaper(out).read_bytes()  # the full filing, beside the 备案
 
 
 class Reference:

@@ -111,7 +111,9 @@ def test_filing_summary_shows_only_the_late_problem_list(tmp_path: Path):
     result = CliRunner().invoke(main, ["consolidate", str(INBOX), "-o", str(out),
                                        "--config", str(CONFIG)])
     assert result.exit_code == 0, result.output
-    values = list(openpyxl.load_workbook(out)["汇总"].iter_rows(values_only=True))
+    # stages per branch are in the office's 工作底稿, beside the 备案 that -o names
+    work = tmp_path / "徐汇区教师进修学院党总支-2017-专题组织生活会工作底稿.xlsx"
+    values = list(openpyxl.load_workbook(work)["汇总"].iter_rows(values_only=True))
     head = next(i for i, r in enumerate(values) if r and r[0] == "支部")
     header = list(values[head])
     states: dict[tuple[str, str], str] = {}

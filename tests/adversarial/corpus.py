@@ -240,8 +240,13 @@ class Run:
         return {f.name: f.status for f in self.outcome.report.files} if self.outcome else {}
 
     def filing(self) -> OpenpyxlWorkbook:
+        """The office's 工作底稿 (the full filing), written beside the 备案 that -o names."""
         if self._filing is None:
-            self._filing = openpyxl.load_workbook(self.out, read_only=True)
+            from pipeline.config import load_campaign
+            from pipeline.report.outputs import output_paths
+
+            path = output_paths(load_campaign(CONFIG), self.out).workpaper
+            self._filing = openpyxl.load_workbook(path, read_only=True)
         return self._filing
 
     def filing_rows(self, sheet: str) -> list[tuple[Any, ...]]:

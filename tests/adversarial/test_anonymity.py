@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import filing_values
+from builders import filing_values, workpaper
 from click.testing import CliRunner
 
 from demo.fill import save_bytes
@@ -29,7 +29,7 @@ def consolidate(inbox: Path, out: Path) -> bytes:
                                        "--config", str(CONFIG), "--roster", str(ROSTER)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert result.exit_code in (0, 1), result.output
-    return out.read_bytes()
+    return workpaper(out).read_bytes()  # the full filing, beside the 备案
 
 
 def plant(path: Path) -> None:
