@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from test_followup_review import FILING, INBOX, docx_pages, fill, run, setup_office, table
+from test_followup_review import INBOX, WORKPAPER, docx_pages, fill, run, setup_office, table
 
 
 def fill_sheet(book: Path, sheet: str, name: str, values: dict) -> None:
@@ -36,7 +36,7 @@ def branch_sends(book: Path, sheet: str, name: str, values: dict) -> None:
 
 
 def filing_rows(out: Path, sheet: str) -> dict[tuple[str, str], dict]:
-    _, rows = table(openpyxl.load_workbook(out / FILING)[sheet])
+    _, rows = table(openpyxl.load_workbook(out / WORKPAPER)[sheet])
     return {(r["支部"], r["姓名"]): r for r in rows}
 
 

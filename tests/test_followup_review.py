@@ -19,6 +19,7 @@ from pipeline.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 INBOX = ROOT / "workbooks" / "inbox"
 FILING = "徐汇区教师进修学院党总支-2017-专题组织生活会备案.xlsx"
+WORKPAPER = "徐汇区教师进修学院党总支-2017-专题组织生活会工作底稿.xlsx"  # the full filing
 
 
 def setup_office(where: Path) -> Path:
@@ -77,11 +78,12 @@ def office(tmp_path_factory: pytest.TempPathFactory) -> dict:
     }, extra=[{"支部": "第一支部", "姓名": "钱无名", "审核结论": "同意"}])
     out = base / "out"
     consolidated = run("consolidate", str(INBOX), "--config", str(config), "-o", str(out))
-    filing = openpyxl.load_workbook(out / FILING)
+    filing = openpyxl.load_workbook(out / WORKPAPER)
+    beian = openpyxl.load_workbook(out / FILING)
     again = run("review", str(INBOX), "--config", str(config))
     feedback = run("feedback", str(INBOX), "--config", str(config), "-o", str(base / "反馈"))
     return {"first": first, "same_bytes": (same, unchanged.stdout),
-            "header": header, "rows": rows, "book": book, "filing": filing,
+            "header": header, "rows": rows, "book": book, "filing": filing, "beian": beian,
             "consolidated": consolidated, "again": again, "feedback": feedback,
             "feedback_dir": base / "反馈"}
 
@@ -216,4 +218,23 @@ def test_a_broken_review_workbook_is_a_usage_error(tmp_path: Path):
     result = run("consolidate", str(INBOX), "--config", str(config), "-o", str(tmp_path))
     assert result.exit_code == 2
     assert "审核工作簿有误：无法打开审核工作簿" in result.stderr
-    assert not (tmp_path / FILING).exists()
+    assert not (tmp_path / FILING).exists() and not (tmp_path / WORKPAPER).exists()
+
+
+def test_beian_shows_and_counts_the_grades_the_office_confirmed(office):
+    """What goes up counts the 最终等次 once the 总支 decided: 郭永红 优秀 → 合格 (调整),
+    高慧敏 back with her branch (退回) counts as 未评定; 董秀兰's 调整 lacks its reason, so her
+    支部评定 still counts."""
+    from report_fixtures import table as beian_table
+
+    results = {(r["支部"], r["姓名"]): r for r in beian_table(office["beian"]["民主评议结果"])}
+    header = list(next(iter(results.values())))
+    assert header[-4:] == ["支部评定", "总支审核", "最终等次", "备注"] and len(header) <= 14
+    guo = results[("第一支部", "郭永红")]
+    assert (guo["支部评定"], guo["总支审核"], guo["最终等次"]) == ("优秀", "调整为合格", "合格")
+    eight = {r["支部"]: r for r in beian_table(office["beian"]["民主评议党员情况"])}
+    # the demo's 支部评定: 第一支部 7/24/0/0, 第二支部 9/29/1/0 (tests/test_report_statistics.py)
+    assert tuple(eight["第一支部"][g] for g in ("优秀", "合格", "基本合格", "不合格")) == (6, 25, 0, 0)
+    assert tuple(eight["第二支部"][g] for g in ("优秀", "合格", "基本合格", "不合格")) == (9, 29, 0, 0)
+    assert (eight["第一支部"]["未评定"], eight["第二支部"]["未评定"]) == (0, 1)
+    assert eight["合计"]["未评定"] == 1

@@ -55,12 +55,12 @@ def test_results_have_at_most_14_columns_and_the_hand_counted_votes(book):
     # counted by hand from 第二支部's 民主测评 (tests/test_consolidate.py EXPECTED)
     r = by[("第二支部", "高慧敏")]
     assert (r["优秀票"], r["合格票"], r["基本合格票"], r["不合格票"], r["弃权票"], r["有效票"],
-            r["评定等次"]) == (0, 10, 26, 3, 2, 39, "基本合格")
+            r["支部评定"], r["总支审核"]) == (0, 10, 26, 3, 2, 39, "基本合格", "待审核")
     assert r["备注"].startswith("评定理由：")
     assert by[("第一支部", "范素珍")]["备注"] == "缺席（出国访学），待补课"
     assert by[("第三支部", "吕瑞琪")]["备注"] == "缺席（外出培训），2017/4/7 已补课"
     exempt = by[("第一支部", "王树林")]
-    assert exempt["评定等次"] == "不评定等次" and exempt["优秀票"] is None
+    assert exempt["支部评定"] == exempt["最终等次"] == "不评定等次" and exempt["优秀票"] is None
 
 
 def test_summary_rows_and_completeness_in_words(book):

@@ -37,8 +37,10 @@ from pipeline.report.layout import (
 from pipeline.report.statistics import (
     UNDECIDED,
     Statistics,
+    counted_grade,
     eight_columns,
     eight_frame,
+    records,
     summary_columns,
     summary_frame,
 )
@@ -107,6 +109,7 @@ def _remark(rec: dict[str, Any], makeup: dict[tuple[str, str], dict[str, Any]],
             campaign: Campaign) -> str | None:
     """备注 of a member: why not graded / pending / made up, and the reason of a low grade."""
     grade = rec["评定等次"]
+    counted = counted_grade(rec)
     absent = rec["出席情况"] != C.PRESENT
     m = makeup.get((rec["支部"], rec["姓名"]), {})
     why = f"缺席（{m['缺席原因']}）" if m.get("缺席原因") else "缺席"
@@ -117,7 +120,7 @@ def _remark(rec: dict[str, Any], makeup: dict[tuple[str, str], dict[str, Any]],
         parts.append(f"{why}，{campaign.pending}")
     elif absent:
         parts.append(f"{why}，{day(m['补课日期'])} {MADE_UP}")
-    if grade in campaign.grades[2:]:
+    if counted in campaign.grades[2:]:
         if rec.get("评定理由"):
             parts.append(f"评定理由：{rec['评定理由']}")
         if rec.get("处置措施"):
@@ -131,16 +134,26 @@ def _makeups(filing: Filing) -> dict[tuple[str, str], dict[str, Any]]:
     return {(r[0], r[1]): dict(zip(heads, r)) for r in rows}
 
 
+# 民主评议结果 of the 备案: the Filing's column → the header shown (SPEC §12: 支部评定, 总支审核,
+# and the final 等次 side by side once the office's review workbook is read).
+REVIEWED = (("评定等次", "支部评定"), ("总支审核", "总支审核"), ("最终等次", "最终等次"))
+
+
 def results_table(filing: Filing, campaign: Campaign) -> Table:
     votes = [f"{g}票" for g in campaign.grades] + ["弃权票", "有效票"]
-    source = ["支部", "姓名", "职务", "党员类别", *votes, "评定等次"]
-    makeup = _makeups(filing)
     heads = list(filing.results.columns)
+    grades = [(c, shown) for c, shown in REVIEWED if c in heads]
+    if len(grades) == 1:  # no review columns: the branch's grade is the 评定等次
+        grades = [("评定等次", "评定等次")]
+    source = ["支部", "姓名", "职务", "党员类别", *votes]
+    makeup = _makeups(filing)
     rows = []
     for values in _values(filing.results, heads):
         rec = dict(zip(heads, values))
-        rows.append([rec[c] for c in source] + [_remark(rec, makeup, campaign)])
+        rows.append([rec[c] for c in source] + [rec[c] for c, _ in grades]
+                    + [_remark(rec, makeup, campaign)])
     columns = [Column(c, "number" if c in votes else "text") for c in source]
+    columns += [Column(shown) for _, shown in grades]
     columns.append(Column("备注", "prose"))
     note = (f"票数为民主测评结果，只作组织评定的参考（不唯票数）；各等次分别计数，"
             f"有效票＝各等次票数之和，弃权票含整张空白的票；{campaign.not_graded}、"
@@ -151,24 +164,44 @@ def results_table(filing: Filing, campaign: Campaign) -> Table:
 
 def list_table(filing: Filing, name: str, frame: pd.DataFrame, prose: Sequence[str],
                dates: Sequence[str] = ()) -> Table:
-    """问题清单/整改清单/补课名单: the Filing's columns without its trace (文件, 行号, 其他列)."""
+    """问题清单/整改清单: the Filing's columns without its trace (文件, 行号, 其他列)."""
     keep = [c for c in frame.columns if c not in ("文件", "行号", "其他列")]
     columns = [Column(c, "prose" if c in prose else "date" if c in dates else "text")
                for c in keep]
     return Table(name, f"{filing.title} {name}", columns, _values(frame, keep))
 
 
+def makeups_table(filing: Filing) -> Table:
+    """补课名单: planned and done dates, and after 补课 the grade the 备案 counts (the 工作底稿
+    keeps 支部评定 and 最终等次 apart)."""
+    counted = {(r["支部"], r["姓名"]): counted_grade(r) for r in records(filing.results)}
+    heads = [c for c in filing.makeups.columns
+             if c not in ("文件", "行号", "其他列", "评定等次", "最终等次")]
+    rows = [[*values, counted.get((values[0], values[1])) or None]
+            for values in _values(filing.makeups, heads)]
+    dates = ("计划补课日期", "补课日期")
+    columns = [Column(c, "prose" if c == "缺席原因" else "date" if c in dates else "text")
+               for c in heads]
+    columns.append(Column("补课后等次"))
+    return Table(MAKEUPS, f"{filing.title} {MAKEUPS}", columns, rows)
+
+
 def disposal_table(filing: Filing, campaign: Campaign) -> Table | None:
     """处置名单: the members graded 不合格 (only when there is one)."""
-    worst = filing.results[filing.results["评定等次"] == campaign.grades[-1]]
-    if worst.empty:
+    heads = list(filing.results.columns)
+    keep = ["支部", "姓名", "职务", "党员类别", "评定理由", "处置措施",
+            *[c for c in ("处置期限", "处置结果") if c in heads], "反馈日期"]
+    rows = []
+    for values in _values(filing.results, heads):
+        rec = dict(zip(heads, values))
+        if counted_grade(rec) == campaign.grades[-1]:
+            rows.append([rec[c] for c in keep])
+    if not rows:
         return None
-    keep = ["支部", "姓名", "职务", "党员类别", "评定理由", "处置措施", "反馈日期"]
-    rows = _values(worst, keep)
     for r in rows:
         r[5] = r[5] if r[5] in campaign.dispositions else (r[5] or UNDECIDED)
-    columns = [Column(c, "prose" if c == "评定理由" else "date" if c == "反馈日期" else "text")
-               for c in keep]
+    columns = [Column(c, "prose" if c in ("评定理由", "处置结果") else
+                      "date" if c in ("反馈日期", "处置期限") else "text") for c in keep]
     note = (f"评为“{campaign.grades[-1]}”的党员，按规定的办法程序作出组织处置"
             f"（{'、'.join(campaign.dispositions)}）。")
     return Table(DISPOSALS, f"{filing.title} {DISPOSALS}", columns, rows, note=note)
@@ -218,7 +251,7 @@ def tables(filing: Filing, stats: Statistics, campaign: Campaign) -> list[Table]
            list_table(filing, PROBLEMS, filing.problems, ("问题描述",)),
            list_table(filing, RECTIFY, filing.rectifications, ("整改事项", "整改措施"),
                       ("完成时限",)),
-           list_table(filing, MAKEUPS, filing.makeups, ("缺席原因",), ("补课日期",))]
+           makeups_table(filing)]
     disposal = disposal_table(filing, campaign)
     if disposal is not None:
         out.append(disposal)

@@ -21,6 +21,7 @@ from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.consolidate.stages import STAGES
 from pipeline.contract import FAILED, MISSING, OVERDUE, RECEIVED_LATE, TOTAL, UNGRADED
+from pipeline.followup.final import RETURNED
 from pipeline.model import Filing
 
 OTHER = "其他"
@@ -97,7 +98,8 @@ class Statistics:
         return [u for u in self.units if not u.general]
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The frame's rows as dicts, NA → None."""
     return [{str(k): (None if _na(v) else v) for k, v in r.items()}
             for r in frame.to_dict("records")]
 
@@ -113,9 +115,21 @@ def _word(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def counted_grade(rec: dict[str, Any]) -> str:
+    """The grade the 备案 counts for one row of 民主评议结果: the 最终等次 once the 党总支 has
+    confirmed it (SPEC §12); the 支部评定 while the review is still pending; none while the
+    grade is back with the branch (退回支部重议), which then counts as 未评定."""
+    final = _word(rec.get("最终等次"))
+    if final:
+        return final
+    if _word(rec.get("总支审核")).startswith(RETURNED):
+        return ""
+    return _word(rec.get("评定等次"))
+
+
 def statistics(filing: Filing, campaign: Campaign) -> Statistics:
     """Every figure of the 备案's 汇总 and 民主评议党员情况 and of the 总结 draft."""
-    summary = {r["支部"]: r for r in _records(filing.summary) if r["支部"] != TOTAL}
+    summary = {r["支部"]: r for r in records(filing.summary) if r["支部"] != TOTAL}
     units = {name: Figures(name, general=r.get("党员人数") is None and _general(filing, name))
              for name, r in summary.items()}
     for name, r in summary.items():
@@ -123,10 +137,10 @@ def statistics(filing: Filing, campaign: Campaign) -> Statistics:
         u.stages = {s.name: _word(r.get(s.name)) for s in STAGES}
         u.failed = r.get("状态") == FAILED
         u.evaluated = int(r.get("测评对象") or 0)
-    made_up = {(r["支部"], r["姓名"]) for r in _records(filing.makeups) if r.get("补课日期")}
-    reason = {(r["支部"], r["姓名"]): _word(r.get("缺席原因")) for r in _records(filing.makeups)}
+    made_up = {(r["支部"], r["姓名"]) for r in records(filing.makeups) if r.get("补课日期")}
+    reason = {(r["支部"], r["姓名"]): _word(r.get("缺席原因")) for r in records(filing.makeups)}
     worst = campaign.grades[-1]
-    for r in _records(filing.results):
+    for r in records(filing.results):
         u = units[r["支部"]]
         key = (r["支部"], r["姓名"])
         u.members += 1
@@ -142,7 +156,7 @@ def statistics(filing: Filing, campaign: Campaign) -> Statistics:
             continue
         u.took_part += 1
         u.made_up += r["出席情况"] != C.PRESENT
-        grade = _word(r["评定等次"])
+        grade = counted_grade(r)
         if grade in campaign.grades:
             u.grades[grade] += 1
             if grade == worst:
@@ -152,7 +166,7 @@ def statistics(filing: Filing, campaign: Campaign) -> Statistics:
             u.not_graded += 1
         else:
             u.ungraded += 1  # 未评定 (or a 待补课 written for someone who has made up)
-    for r in _records(filing.talks):
+    for r in records(filing.talks):
         u = units[r["支部"]]
         u.talks = int(r.get("可计谈话") or 0)
         u.talk_due = int(r.get("应谈党员") or 0)
@@ -160,20 +174,20 @@ def statistics(filing: Filing, campaign: Campaign) -> Statistics:
         u.pairs = int(r.get("必谈对数") or 0)
         u.pairs_done = int(r.get("已谈对数") or 0)
     team, aspects = campaign.branch_problem_categories, campaign.member_aspects
-    for r in _records(filing.problems):
+    for r in records(filing.problems):
         u = units[r["支部"]]
         kind = _word(r.get("类别"))
         if r.get("对象") == C.TEAM:
             u.team_problems[kind if kind in team else OTHER] += 1
         else:
             u.member_problems[kind if kind in aspects else OTHER] += 1
-    for r in _records(filing.coverage):
+    for r in records(filing.coverage):
         u = units[r["支部"]]
         u.team_covered = int(r.get("已有整改的班子问题") or 0)
         u.team_numbered = u.team_covered + _count_list(r.get("尚无整改的问题编号"))
         u.promise_due = int(r.get("应作整改承诺") or 0)
         u.promised = int(r.get("已作整改承诺") or 0)
-    for r in _records(filing.rectifications):
+    for r in records(filing.rectifications):
         state = _word(r.get("完成情况"))
         units[r["支部"]].rectifications[state if state in C.PROGRESS else NOT_FILLED] += 1
     total = Figures(TOTAL)
