@@ -71,7 +71,8 @@ def evaluate(points: Sequence[Point], c: Figure | None = None) -> dict[str, Any]
     for r in rows:
         r["a/(b+d)"] = floor_ratio(r)
         r["serial/(b+d)"] = floor_ratio(r, "serial_wall_s")
-        r["pool_speedup"] = _ratio(r.get("serial_wall_s"), r.get("wall_s"))
+        r["pool/(b+d)"] = floor_ratio(r, "pool_wall_s")
+        r["pool_speedup"] = _ratio(r.get("serial_wall_s"), r.get("pool_wall_s"))
     measured = [r for r in rows if r.get("wall_s")]
     k = exponent(measured[-2], measured[-1]) if len(measured) >= 2 else None
     ratios = [r["a/(b+d)"] for r in rows]
@@ -102,16 +103,19 @@ def _num(value: float | None, fmt: str) -> str:
 
 def render(report: Mapping[str, Any]) -> str:
     """The report as the terminal shows it."""
-    lines = [f"{'branches':>8} {'members':>7} {'a wall':>7} {'a cpu':>6} {'serial':>7} "
-             f"{'b read':>7} {'d write':>7} {'a/(b+d)':>8} {'ser/(b+d)':>9} {'peak MiB':>8} "
-             f"{'exponent':>8}"]
+    lines = [f"{'branches':>8} {'members':>7} {'pool':>6} {'serial':>6} {'b read':>6} "
+             f"{'d write':>7} {'a':>6} {'a/(b+d)':>7} {'pool/':>6} {'serial/':>7} {'a cpu':>6} "
+             f"{'peak MiB':>8} {'exponent':>8}"]
     for r in report["scaling"]:
         lines.append(
-            f"{r['branches']:>8} {r['members']:>7} {_num(r.get('wall_s'), '7.2f')} "
-            f"{_num(r.get('cpu_s'), '6.1f')} {_num(r.get('serial_wall_s'), '7.2f')} "
-            f"{_num(r.get('floor_s'), '7.2f')} {_num(r.get('bare_write_s'), '7.2f')} "
-            f"{_num(r.get('a/(b+d)'), '8.2f')} {_num(r.get('serial/(b+d)'), '9.2f')} "
+            f"{r['branches']:>8} {r['members']:>7} {_num(r.get('pool_wall_s'), '6.2f')} "
+            f"{_num(r.get('serial_wall_s'), '6.2f')} {_num(r.get('floor_s'), '6.2f')} "
+            f"{_num(r.get('bare_write_s'), '7.2f')} {r.get('shipped', '')[:6]:>6} "
+            f"{_num(r.get('a/(b+d)'), '7.2f')} {_num(r.get('pool/(b+d)'), '6.2f')} "
+            f"{_num(r.get('serial/(b+d)'), '7.2f')} {_num(r.get('cpu_s'), '6.1f')} "
             f"{_num(r.get('peak_mib'), '8.0f')} {_num(r.get('exponent_from_previous'), '8.2f')}")
+    lines.append("(pool, serial: consolidate wall s; a = the one shipped at that size; "
+                 "ratios over b + d; a cpu: user + sys s, workers included)")
     c = report["figures"].get("c_naive")
     if c:
         lines.append(f"(c) naive read_excel/openpyxl at the largest size: "

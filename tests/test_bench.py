@@ -68,7 +68,8 @@ def test_bench_config_points_at_the_roster_and_raises_max_files() -> None:
 def point(branches: int, members: int, wall: float | None, read: float = 1.0,
           write: float = 3.0, peak: float = 500.0, serial: float | None = None) -> dict:
     return {"branches": branches, "members": members, "wall_s": wall, "peak_mib": peak,
-            "floor_s": read, "bare_write_s": write, "serial_wall_s": serial}
+            "floor_s": read, "bare_write_s": write, "serial_wall_s": serial,
+            "pool_wall_s": wall}
 
 
 def test_report_ratios_and_targets() -> None:

@@ -49,7 +49,7 @@ def test_pool_and_serial_give_the_same_report_and_filing(campaign, roster, tmp_p
 
 def test_small_inboxes_stay_serial(monkeypatch):
     monkeypatch.delenv(pool.WORKERS_ENV, raising=False)
-    assert pool.workers(5) == 1
+    assert pool.workers(5) == 1 and pool.workers(pool.POOL_MIN_BRANCHES - 1) == 1
     monkeypatch.setenv(pool.WORKERS_ENV, "1")
     assert pool.workers(400) == 1
     monkeypatch.setenv(pool.WORKERS_ENV, "2")
