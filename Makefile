@@ -45,3 +45,7 @@ lint: $(STAMP)
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
+
+.PHONY: ballots
+ballots: $(STAMP)
+	$(BIN)/orglife ballots --config $(CONFIG) -o $(OUT)/测评表

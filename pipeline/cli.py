@@ -202,3 +202,29 @@ def _write(action: Callable[[], None], target: Path) -> None:
         action()
     except OSError as exc:
         fail(f"无法写入 {target}：{exc.strerror or exc}")
+
+
+# --- ballots commands ---
+
+@main.command()
+@CONFIG_OPTION
+@ROSTER_OPTION
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path),
+              default=Path("outputs/测评表"), show_default=True, help="PDF 输出文件夹")
+def ballots(config_path: Path, roster_path: Path | None, out_dir: Path) -> None:
+    """为每个支部生成民主测评表（PDF，每名有表决权的党员印一份）及签到表、发言顺序、计票表。"""
+    from pipeline.ballots.papers import write_papers
+    from pipeline.ballots.pdf import FontMissing
+
+    campaign = _campaign(config_path)
+    roster = _roster(campaign, roster_path)
+    try:
+        paths = write_papers(campaign, roster, out_dir)
+    except (ConfigError, FontMissing, ValueError) as exc:
+        fail(f"无法生成测评表：{exc}")
+    except OSError as exc:
+        fail(f"无法写入 {out_dir}：{exc.strerror or exc}")
+    click.echo(f"已生成 {len(paths)} 个 PDF，保存在 {out_dir}：")
+    for p in paths:
+        click.echo(f"  {p.name}")
+
