@@ -46,6 +46,9 @@ clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
 	find . -name __pycache__ -prune -exec rm -rf {} +
 
-.PHONY: ballots
+.PHONY: ballots bench-scan
 ballots: $(STAMP)
 	$(BIN)/orglife ballots --config $(CONFIG) -o $(OUT)/测评表
+
+bench-scan: $(STAMP)
+	$(BIN)/python -m bench.scan --config $(CONFIG) --out $(OUT)/bench-scan.json
