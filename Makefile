@@ -21,7 +21,7 @@ templates: $(STAMP)
 	$(BIN)/orglife templates --config $(CONFIG) -o $(OUT)/templates
 
 demo: $(STAMP)
-	$(BIN)/python -m pipeline.demo --config $(CONFIG)
+	$(BIN)/python -m demo --config $(CONFIG)
 
 consolidate: $(STAMP)
 	$(BIN)/orglife consolidate $(INBOX) --config $(CONFIG) -o $(OUT)
@@ -39,7 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff check pipeline tests bench demo
 	$(BIN)/mypy pipeline
 
 clean:

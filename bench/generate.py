@@ -47,8 +47,9 @@ MEMBERS = (30, 60)  # members per branch, inclusive
 # fill code merely calls (config, people, normalize, table) are left out so that work on the
 # pipeline does not throw the cache away; delete the cache folder after changing them.
 SOURCES = (
-    "bench/generate.py", "workbooks/campaign.toml", "pipeline/demo.py", "pipeline/fill.py",
-    "pipeline/excel/templates.py", "pipeline/excel/style.py", "pipeline/contract.py",
+    "bench/generate.py", "workbooks/campaign.toml", "demo/roster.py", "demo/records.py",
+    "demo/scenario.py", "demo/fill.py",
+    "pipeline/write/templates.py", "pipeline/write/style.py", "pipeline/contract.py",
 )
 GENERAL_FILE = "党总支.xlsx"
 Progress = Callable[[str], None]
@@ -116,7 +117,7 @@ def _campaign(config: str) -> Any:
 def _write_atomic(path: Path, data: bytes, saved: dt.datetime | None = None) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
-    if saved is not None:  # the file's time agrees with its saved time, as in pipeline.demo
+    if saved is not None:  # the file's time agrees with its saved time, as in demo/inbox.py
         stamp = saved.replace(tzinfo=dt.UTC).timestamp()
         os.utime(tmp, (stamp, stamp))
     os.replace(tmp, path)
@@ -125,9 +126,10 @@ def _write_atomic(path: Path, data: bytes, saved: dt.datetime | None = None) -> 
 def _branch_job(config: str, seed: int, branch: str, members: list[Any],
                 target: str) -> dict[str, int]:
     """Template + scenario + fill for one branch, written to `target`; returns its counts."""
-    from pipeline.excel.templates import build_workbook
-    from pipeline.fill import fill_workbook, make_scenario
+    from demo.fill import fill_workbook
+    from demo.scenario import make_scenario
     from pipeline.people import Roster
+    from pipeline.write.templates import build_workbook
 
     campaign = _campaign(config)
     roster = Roster(members, "roster.xlsx")  # both calls only look at this branch's members
@@ -149,7 +151,7 @@ def members_digest(members: Sequence[Any]) -> str:
 
 def _roster_job(config: str, seed: int, branches: int, target: str) -> str:
     """roster.xlsx of the first `branches` branches; returns members_digest of them."""
-    from pipeline.demo import roster_bytes, synthetic_roster
+    from demo.roster import roster_bytes, synthetic_roster
 
     campaign = _campaign(config)
     members = synthetic_roster(campaign, branches, seed, MEMBERS)
@@ -203,12 +205,14 @@ def _link(source: Path, target: Path) -> None:
 def ensure(sizes: Iterable[int], seed: int = DEFAULT_SEED, *, cache: Path | None = None,
            workers: int | None = None, progress: Progress | None = None) -> dict[int, Dataset]:
     """The dataset of every size, generating what the cache lacks (one process pool for all)."""
+    from demo.fill import fill_workbook
+    from demo.roster import synthetic_roster
+    from demo.scenario import make_scenario
     from pipeline import contract as C
     from pipeline.config import load_campaign
-    from pipeline.demo import synthetic_roster
-    from pipeline.excel.templates import build_workbook, file_name
-    from pipeline.fill import fill_workbook, make_scenario
     from pipeline.people import Roster
+    from pipeline.write.template_book import file_name
+    from pipeline.write.templates import build_workbook
 
     say = progress or (lambda _msg: None)
     sizes = sorted(set(sizes))

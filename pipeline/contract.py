@@ -176,3 +176,28 @@ YES_NO_SYNONYMS = {"是": YES, "否": NO, "Y": YES, "N": NO, "y": YES, "n": NO, 
 
 # _meta keys (hidden sheet, column A key, column B value).
 META_KEYS = ("template", "version", "branch", "campaign", "organisation", "year")
+
+# Words shown in the filing (汇总 status, 报送情况, 评议状态).
+
+PASSED = "通过校验"
+FAILED = "未通过校验"
+TOTAL = "合计"
+
+# Stage status (报送情况).
+RECEIVED = "已报送"
+RECEIVED_LATE = "逾期报送"
+MISSING = "未报送"
+OVERDUE = "逾期未报送"
+NOT_APPLICABLE = "不适用"
+
+# Eligibility (评议状态) of a member.
+TAKES_PART = "参加评定"
+MADE_UP = "已补课"
+UNGRADED = "未评定"  # evaluated, but no usable grade in 组织评定 yet
+
+# Optional 计票 columns of a scanned tally (`orglife scan`, CONTRACTS seam 2): counted in no
+# grade and not in 有效票, but inside each member's sum against 收回票数.
+TALLY_INVALID = "无效"
+TALLY_PENDING = "待复核"
+SCAN_REVIEW = "扫描复核"  # auxiliary sheet of a scanned tally: known, never ballot data
+AUXILIARY_SHEETS = (SCAN_REVIEW,)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+import pandas as pd
 
 Severity = Literal["error", "warning"]
 SEVERITY_LABEL: dict[str, str] = {"error": "错误", "warning": "警告"}
@@ -54,6 +56,7 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("R-F6", "模板遗留的示例和提示文字不是数据"),
     Rule("R-A1", "优秀一般不超过党员总数的一定比例（比例、基数、取整方式见配置）"),
     Rule("R-A2", "票数比例提示（默认关闭；启用时注明依据文件），只提示需组织研判"),
+    Rule("R-S1", "扫描计票尚有待复核的标记"),
 )}
 
 
@@ -114,5 +117,33 @@ def _cell_order(cell: str) -> tuple[int, int, str]:
     return (int(digits) if digits else 0, col, cell)
 
 
+def dropped_rows(found: Iterable[Issue]) -> set[tuple[str, str, int]]:
+    """(file, sheet, Excel row) of every row an issue dropped: it is not used in the filing,
+    only reported (row accounting, and what consolidation leaves out)."""
+    return {(i.file, i.sheet, i.row) for i in found if i.dropped and i.row}
+
+
 def count(issues: Iterable[Issue], severity: Severity) -> int:
     return sum(1 for i in issues if i.severity == severity)
+
+
+ISSUE_COLUMNS = ("级别", "规则", "支部", "文件", "工作表", "单元格", "发现值", "应为", "说明",
+                 "处理")
+
+
+def issue_frame(issues: Sequence[Issue], branch_order: Sequence[str]) -> pd.DataFrame:
+    """校验问题: unplaced files first, then branch by branch, errors before warnings."""
+    rank = {name: i for i, name in enumerate(branch_order)}
+
+    def key(i: Issue) -> tuple[Any, ...]:
+        return (rank.get(i.branch, -1 if not i.branch else len(rank)), i.severity != "error",
+                sort_key(i))
+
+    rows = [{
+        "级别": SEVERITY_LABEL[i.severity], "规则": i.rule, "支部": i.branch or None,
+        "文件": i.file or None, "工作表": i.sheet or None, "单元格": i.cell or None,
+        "发现值": i.found or None, "应为": i.expected or None, "说明": i.message,
+        "处理": "该行未采用，仅在校验问题中列出" if i.dropped else None,
+    } for i in sorted(issues, key=key)]
+    return pd.DataFrame([[r[c] for c in ISSUE_COLUMNS] for r in rows], columns=list(ISSUE_COLUMNS),
+                        dtype=object)

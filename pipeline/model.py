@@ -5,11 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline import contract as C
-from pipeline.excel.table import Table
+import pandas as pd
+
 from pipeline.issues import Issue
 from pipeline.people import Member
+from pipeline.read.table import Table
+
+if TYPE_CHECKING:
+    from pipeline.read.roster import RosterSheet
 
 
 @dataclass
@@ -25,42 +30,16 @@ class BranchInput:
     tables: dict[str, Table] = field(default_factory=dict)
     general: bool = False  # the 党总支's own workbook
     received: dict[str, SheetSource] = field(default_factory=dict)  # sheet → where it came from
-
-    def table(self, sheet: str) -> Table | None:
-        return self.tables.get(sheet)
-
-    def member(self, name: str) -> Member | None:
-        for m in self.members:
-            if m.name == name:
-                return m
-        return None
-
-    @property
-    def names(self) -> set[str]:
-        return {m.name for m in self.members}
-
-    @property
-    def evaluated(self) -> list[Member]:
-        return [m for m in self.members if m.evaluated]
-
-    @property
-    def committee(self) -> list[Member]:
-        """R-T1: 支委 in a branch, 总支委员 in the 总支 workbook."""
-        if self.general:
-            return [m for m in self.members if m.general_committee]
-        return [m for m in self.members if m.branch_committee]
-
-    @property
-    def has_ballots(self) -> bool:
-        return C.BALLOTS in self.tables or C.TALLY in self.tables
+    roster: RosterSheet | None = None  # its own 党员名册 sheet, read (members and problems)
 
 
 @dataclass(frozen=True)
 class SheetSource:
-    """Which file a winning sheet came from, and when that file was saved."""
+    """Which file a winning sheet came from, when that file was saved and received."""
 
     file: str
     saved: dt.datetime | None
+    received: dt.datetime | None = None
 
 
 @dataclass
@@ -73,9 +52,15 @@ class InputFile:
     size: int
     saved: dt.datetime | None = None  # the workbook's own saved time (docProps), else None
     mtime: dt.datetime | None = None
+    received: dt.datetime | None = None  # logged by `orglife collect` (.orglife/received.json)
     branch: str = ""
     status: str = ""  # 已采用 / 部分采用 / 已被替代 / 重复文件 / 无法打开 / 无法识别 / 非表格文件
     note: str = ""
+
+    @property
+    def submitted(self) -> dt.datetime | None:
+        """When the branch sent it: received (mail log), else saved, else the file time."""
+        return self.received or self.saved or self.mtime
 
 
 @dataclass
@@ -114,3 +99,31 @@ class Report:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass
+class Filing:
+    """The consolidated filing (备案) as frames; one field per sheet of the filing workbook."""
+
+    title: str  # e.g. "徐汇区教师进修学院党总支 2017年专题组织生活会"
+    status: str  # 通过校验 / 未通过校验
+    summary: pd.DataFrame  # 汇总: 党总支, every branch, then the 合计 row
+    results: pd.DataFrame  # 民主评议结果: one row per member of every branch
+    problems: pd.DataFrame  # 问题清单: 党总支 first, then branches
+    rectifications: pd.DataFrame  # 整改清单
+    coverage: pd.DataFrame  # 整改覆盖: problem→rectification and 整改承诺 per branch
+    talks: pd.DataFrame  # 谈心谈话: coverage and missing 必谈 pairs per branch
+    missing_pairs: pd.DataFrame  # one row per missing 必谈 pair (R-T1)
+    talk_matrices: list[tuple[str, pd.DataFrame]]  # (branch, 谈话人 × 谈话对象 counts)
+    makeups: pd.DataFrame  # 补课名单
+    stages: pd.DataFrame  # 报送情况: stage_detail(...), one row per (branch, stage)
+    flags: pd.DataFrame  # 需组织研判 (R-A1, R-A2): flags only, never a grade
+    issues: pd.DataFrame  # 校验问题: every error and warning, incl. the flags raised here
+    legend: pd.DataFrame  # 列说明: 工作表, 列, 含义
+    new_issues: list[Issue] = field(default_factory=list)  # R-A1/R-A2 raised by aggregate
+    errors: int = 0
+    warnings: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return self.errors == 0

@@ -12,6 +12,8 @@ from typing import Any
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"\s+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
+# Separators people use to put several names or numbers in one cell.
+LIST_SPLIT = re.compile(r"[、,，/;；\s]+")
 
 # An inbox repeats the same few texts (names, grades, 出席, headers) millions of times, so the
 # text functions keep their results for str cells (bounded; numbers and dates are not kept).
@@ -69,6 +71,26 @@ def clean_text(value: Any) -> str:
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         value = value.date()
     return _clean_str(str(value))
+
+
+def text(value: Any) -> str:
+    """A cell as the user typed it, for messages and the filing: no NFKC (例：stays 例：,
+    Chinese punctuation stays), invisible characters out, trimmed; whole-number floats lose
+    '.0' (Excel stores numbers as doubles); a date at midnight is its date."""
+    if value.__class__ is str:
+        return value.translate(_INVISIBLE).strip()
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).translate(_INVISIBLE).strip()
 
 
 def fold(value: Any) -> str:
@@ -169,6 +191,18 @@ def out_of_campaign(d: dt.date, year: int) -> str:
     return f"{d.isoformat()} 不在本次活动的时间范围内（{year - 1} 年至 {year + 10} 年）"
 
 
+def read_date(value: Any, year: int) -> tuple[dt.date | None, str]:
+    """(date, '') / (None, '') for blank / (None, Chinese reason) when not a date, or not a
+    date of the campaign of `year` (1900-02-28 from a mistyped serial)."""
+    try:
+        date = parse_date(value, year)
+    except DateError as exc:
+        return None, str(exc.args[0])
+    if date is not None and (why := out_of_campaign(date, year)):
+        return None, why
+    return date, ""
+
+
 def parse_count(value: Any) -> int | None:
     """A head count or vote count: None for blank; ValueError when not a whole number ≥ 0."""
     if is_blank(value):
@@ -183,3 +217,28 @@ def parse_count(value: Any) -> int | None:
     if number < 0 or not number.is_integer():
         raise ValueError(value)
     return int(number)
+
+
+# --- showing dates ------------------------------------------------------------------------
+# Two spellings on purpose: messages quote ISO dates (2017-03-20, as found/expected values);
+# the filing's own text writes dates as Chinese offices do (2017/3/31).
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def iso_day(d: dt.date) -> str:
+    """2017-03-20: dates inside validation messages."""
+    return d.isoformat()
+
+
+def office_day(d: dt.date) -> str:
+    """2017/3/31, as Chinese offices write dates (the filing's own text)."""
+    return f"{d.year}/{d.month}/{d.day}"
+
+
+def local_time(t: dt.datetime | None) -> dt.datetime | None:
+    """Saved times come as aware UTC; deadlines are Beijing dates (UTC+8). Naive times are
+    taken as already local."""
+    if t is None or t.tzinfo is None:
+        return t
+    return t.astimezone(BEIJING).replace(tzinfo=None)

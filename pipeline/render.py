@@ -14,7 +14,7 @@ from pipeline.config import Campaign
 from pipeline.issues import RULES, SEVERITY_LABEL
 
 if TYPE_CHECKING:
-    from pipeline.run import Outcome
+    from pipeline.app import Validation
 
 SHOWN_MESSAGES = 15
 
@@ -27,7 +27,7 @@ def _console() -> Console:
     return console
 
 
-def print_summary(outcome: Outcome, campaign: Campaign) -> None:
+def print_summary(outcome: Validation, campaign: Campaign) -> None:
     """Per branch: errors and warnings; the most frequent rules; the first messages."""
     console = _console()
     report = outcome.report

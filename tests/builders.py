@@ -10,9 +10,14 @@ from typing import Any
 import openpyxl
 
 from pipeline import contract as C
-from pipeline.excel.table import MissingColumns, Table, locate
+from pipeline.config import Campaign, load_campaign
 from pipeline.model import BranchInput
 from pipeline.people import Member
+from pipeline.read.roster import roster_sheet
+from pipeline.read.table import MissingColumns, Table, locate
+from pipeline.sheets.prepare import Prepared, prepare
+
+SHIPPED = Path(__file__).resolve().parents[1] / "workbooks" / "campaign.toml"
 
 
 def member(name: str, branch: str = "第一支部", group: str = "第一党小组", roles: Sequence[str] = (),
@@ -29,11 +34,24 @@ def table(sheet: str, rows: list[list[Any]], file: str = "第一支部.xlsx",
     return located
 
 
-def branch(members: list[Member], sheets: dict[str, list[list[Any]]] | None = None,
-           name: str = "第一支部", general: bool = False) -> BranchInput:
+def branch_input(members: list[Member], sheets: dict[str, list[list[Any]]] | None = None,
+                 name: str = "第一支部", general: bool = False,
+                 campaign: Campaign | None = None) -> BranchInput:
+    """A branch as intake assembles it: located tables, its own 党员名册 read; `members` as
+    given (the office roster's)."""
     file = f"{name}.xlsx"
     tables = {s: table(s, rows, file) for s, rows in (sheets or {}).items()}
-    return BranchInput(branch=name, members=members, tables=tables, general=general)
+    year = (campaign or load_campaign(SHIPPED)).year
+    own = roster_sheet(tables[C.ROSTER], name, year) if C.ROSTER in tables else None
+    return BranchInput(branch=name, members=members, tables=tables, general=general, roster=own)
+
+
+def branch(members: list[Member], sheets: dict[str, list[list[Any]]] | None = None,
+           name: str = "第一支部", general: bool = False,
+           campaign: Campaign | None = None) -> Prepared:
+    """A prepared branch (the shipped campaign unless another is given)."""
+    campaign = campaign or load_campaign(SHIPPED)
+    return prepare(branch_input(members, sheets, name, general, campaign), campaign)
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[Any]]], hidden: Sequence[str] = ()) -> Path:

@@ -5,6 +5,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))  # demo/ and bench/ live beside the package
 
 from pipeline.config import load_campaign  # noqa: E402
 

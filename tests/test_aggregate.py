@@ -11,7 +11,10 @@ import pytest
 from builders import branch, member
 
 from pipeline import contract as C
-from pipeline.aggregate import (
+from pipeline.config import Campaign, VoteFlags
+from pipeline.consolidate.filing import aggregate
+from pipeline.consolidate.stages import stage_detail, stage_status
+from pipeline.contract import (
     FAILED,
     MISSING,
     NOT_APPLICABLE,
@@ -21,14 +24,10 @@ from pipeline.aggregate import (
     RECEIVED_LATE,
     TOTAL,
     UNGRADED,
-    aggregate,
-    stage_detail,
-    stage_status,
 )
-from pipeline.config import Campaign, VoteFlags
 from pipeline.issues import Issue, issue
 from pipeline.model import BranchInput, SheetSource
-from pipeline.tally import tally_branch
+from pipeline.rules.ballots import tally_branch
 
 SECRETARY, COMMITTEE = "张书记", "李委员"
 EVALUATED_PRESENT = (SECRETARY, COMMITTEE, "王一", "赵二")
@@ -360,8 +359,8 @@ def test_makeup_list(campaign):
 def test_stage_status_received_late_missing_and_not_applicable(campaign):
     b = example()
     saved = dt.datetime(2017, 3, 25, 9, 0)  # after the talks deadline (3/20)
-    b.received = {C.TALKS: SheetSource("第一支部(2).xlsx", saved),
-                  C.PROBLEMS: SheetSource("第一支部(2).xlsx", saved)}
+    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("第一支部(2).xlsx", saved),
+                  C.PROBLEMS: SheetSource("第一支部(2).xlsx", saved)})
     wide = stage_status([general(), b], campaign, as_of=dt.date(2017, 4, 1))
     assert list(wide.columns) == ["支部", "谈心谈话", "问题清单", "民主测评", "组织评定",
                                   "整改清单", "会议情况"]
@@ -382,15 +381,15 @@ def test_stage_status_received_late_missing_and_not_applicable(campaign):
 def test_stage_lateness_by_first_arrival_in_beijing_time(campaign):
     b = example()
     # re-sent on 4/12 with every sheet; the talks first arrived on 3/18 (in an older file)
-    b.received = {C.TALKS: SheetSource("第一支部-4月.xlsx",
-                                       dt.datetime(2017, 4, 12, 1, 0, tzinfo=dt.UTC))}
+    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("第一支部-4月.xlsx",
+                                       dt.datetime(2017, 4, 12, 1, 0, tzinfo=dt.UTC))})
     first = {("第一支部", C.TALKS): dt.datetime(2017, 3, 18, 10, 0)}
     assert stage_status([b], campaign, first=first).iloc[0]["谈心谈话"] == RECEIVED
     assert stage_status([b], campaign).iloc[0]["谈心谈话"] == RECEIVED_LATE
     # 3/20 17:00 UTC is 3/21 01:00 in Beijing: after the talks deadline
-    b.received = {C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 3, 20, 17, 0, tzinfo=dt.UTC))}
+    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 3, 20, 17, 0, tzinfo=dt.UTC))})
     assert stage_status([b], campaign).iloc[0]["谈心谈话"] == RECEIVED_LATE
-    b.received = {C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 3, 20, 15, 0, tzinfo=dt.UTC))}
+    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 3, 20, 15, 0, tzinfo=dt.UTC))})
     assert stage_status([b], campaign).iloc[0]["谈心谈话"] == RECEIVED
     detail = stage_detail([b], campaign).set_index("阶段")
     assert detail.loc["谈心谈话", "文件保存时间"] == dt.datetime(2017, 3, 20, 23, 0)

@@ -14,8 +14,8 @@ from bench.generate import GENERAL_FILE, bench_config, ensure, sha256
 from bench.report import evaluate, render
 from pipeline import contract as C
 from pipeline.config import load_campaign
-from pipeline.excel.read import read_path
-from pipeline.people import load_roster
+from pipeline.read import read_path
+from pipeline.read.roster import load_roster
 
 
 def digests(folder: Path) -> dict[str, str]:

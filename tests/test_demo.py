@@ -1,4 +1,4 @@
-"""The demo roster and inbox (pipeline.demo) and the fill code the benchmark reuses (pipeline.fill)."""
+"""The demo roster and inbox (demo/) and the fill code the benchmark reuses (demo.fill)."""
 
 from __future__ import annotations
 
@@ -15,35 +15,31 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import contract as C
-from pipeline.demo import (
+from demo.fill import fill_workbook, reorder_columns
+from demo.inbox import (
     CORRECTED_SUFFIX,
     DEMO_BRANCHES,
     EARLIER_SENDS,
     LATE_BRANCH,
     MISTYPED_GRADE,
-    SAME_NAME,
     SAVED,
     TWICE_BRANCH,
     XLS_BRANCH,
     demo_members,
     generate,
-    synthetic_roster,
 )
-from pipeline.excel.read import read_bytes, read_path
-from pipeline.excel.table import MissingColumns, locate
-from pipeline.excel.templates import build_workbook
-from pipeline.fill import (
-    Scenario,
-    as_sent,
-    fill_workbook,
-    local_day,
-    make_scenario,
-    reorder_columns,
-)
-from pipeline.inbox import filled, prefill
+from demo.records import Scenario
+from demo.roster import SAME_NAME, synthetic_roster
+from demo.scenario import as_sent, local_day, make_scenario
+from pipeline import contract as C
 from pipeline.normalize import is_blank
-from pipeline.people import Roster, evaluated_in_order, load_roster
+from pipeline.people import Roster, evaluated_in_order
+from pipeline.read import read_bytes, read_path
+from pipeline.read.intake import prefill
+from pipeline.read.newest import filled
+from pipeline.read.roster import load_roster
+from pipeline.read.table import MissingColumns, locate
+from pipeline.write.templates import build_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_ROSTER = ROOT / "workbooks" / "roster.xlsx"

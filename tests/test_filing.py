@@ -15,19 +15,16 @@ from hypothesis import strategies as st
 from test_aggregate import PROBLEMS, ballot_issues, example, general
 
 from pipeline import contract as C
-from pipeline.aggregate import FAILED, PASSED, TOTAL, aggregate, result_columns
-from pipeline.excel import filing as F
-from pipeline.excel.filing import (
-    CONTINUATION,
-    CONTINUED,
-    SHEET_NAMES,
-    split_text,
-    write_filing,
-    write_report,
-)
-from pipeline.excel.style import EXCEL_CELL_LIMIT
+from pipeline.consolidate.filing import aggregate
+from pipeline.consolidate.results import result_columns
+from pipeline.contract import FAILED, PASSED, TOTAL
 from pipeline.issues import RULES, issue
 from pipeline.model import InputFile, Report, SheetCount
+from pipeline.write import filing as F
+from pipeline.write.filing import SHEET_NAMES, write_filing
+from pipeline.write.layout import CONTINUATION, CONTINUED, split_text
+from pipeline.write.report import write_report
+from pipeline.write.style import EXCEL_CELL_LIMIT
 
 FORMULA = '=HYPERLINK("http://x","y")'
 SHA_USED, SHA_OLD = "a" * 64, "b" * 64

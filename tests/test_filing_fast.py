@@ -1,5 +1,5 @@
 """The fast paths of consolidation and the filing writer give what the plain paths give:
-tallies passed from validation, the sparse 谈话矩阵 (grid drawn by a conditional format),
+rows dropped by filtering the prepared branch (never a re-parse), the sparse 谈话矩阵 (grid drawn by a conditional format),
 row heights only for wrapping text, and constant_memory writing."""
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from test_aggregate import BALLOTS, PROBLEMS, ballot_issues, example, general
+from test_aggregate import PROBLEMS, ballot_issues, example, general
 from test_filing import report
 
 from pipeline import contract as C
-from pipeline.aggregate import aggregate
-from pipeline.excel import filing as F
-from pipeline.excel.filing import row_height, row_heights, write_filing
+from pipeline.consolidate.filing import aggregate
 from pipeline.issues import issue
-from pipeline.tally import tally_branch
+from pipeline.write import filing as F
+from pipeline.write.filing import write_filing
+from pipeline.write.layout import row_height, row_heights
 
 
 def frames(filing) -> dict[str, Any]:
@@ -28,25 +28,27 @@ def frames(filing) -> dict[str, Any]:
     return {k: v.to_dict("split") if isinstance(v, pd.DataFrame) else v for k, v in out.items()}
 
 
-def test_tallies_from_validation_give_the_same_filing(campaign):
+def test_without_no_dropped_row_is_the_same_prepared_branch(campaign):
     b = example()
-    issues = ballot_issues(b, campaign)
-    tallies = {b.branch: tally_branch(b, campaign)[0]}
-    assert frames(aggregate([general(), b], issues, campaign, tallies=tallies)) == \
-        frames(aggregate([general(), b], issues, campaign))
+    assert b.without(set()) is b
+    assert b.without({("other.xlsx", C.BALLOTS, 3)}) is b
+    assert frames(aggregate([general(), b], [], campaign)) == \
+        frames(aggregate([general(), b.without(set())], [], campaign))
 
 
-def test_a_given_tally_is_not_used_when_ballot_rows_were_dropped(campaign):
+def test_a_dropped_counted_ballot_is_counted_out_by_row(campaign):
     b = example()
-    wrong = dataclasses.replace(tally_branch(b, campaign)[0], ballots=99)
-    # no ballot row dropped: the given tally is used as it is
-    used = aggregate([b], [], campaign, tallies={b.branch: wrong})
-    assert used.summary.set_index("支部").loc[b.branch, "收回票数"] == 99
-    # a dropped ballot row: the ballots are counted again on the rows the filing uses
+    assert b.tally is not None and 3 in b.ballots.ballots
     drop = issue("R-B5", "error", "x", branch=b.branch, file=b.tables[C.BALLOTS].file,
                  sheet=C.BALLOTS, cell="A3", row=3, dropped=True)
-    recount = aggregate([b], [drop], campaign, tallies={b.branch: wrong})
-    assert recount.summary.set_index("支部").loc[b.branch, "收回票数"] == len(BALLOTS) - 2
+    used = b.without({(drop.file, drop.sheet, drop.row)})
+    assert 3 not in used.ballots.ballots and used.tables[C.BALLOTS].rows == b.tables[C.BALLOTS].rows - 1
+    assert used.tally.ballots == b.tally.ballots - 1
+    recount = aggregate([b], [drop], campaign)
+    assert recount.summary.set_index("支部").loc[b.branch, "收回票数"] == b.tally.ballots - 1
+    # the prepared branch itself is unchanged (frozen; without() returns a new value)
+    assert b.tally.ballots == aggregate([b], [], campaign).summary.set_index("支部").loc[
+        b.branch, "收回票数"]
 
 
 def test_row_heights_match_row_height_and_see_line_breaks():

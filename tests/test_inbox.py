@@ -17,8 +17,9 @@ from test_read import cfb, saved_by_libreoffice
 
 from pipeline import contract as C
 from pipeline.config import Campaign, Limits
-from pipeline.excel.read import PASSWORD_MESSAGE
-from pipeline.inbox import (
+from pipeline.read import PASSWORD_MESSAGE
+from pipeline.read.inbox import scan
+from pipeline.read.intake import (
     DUPLICATE,
     NOT_PROCESSED,
     NOT_SPREADSHEET,
@@ -29,7 +30,6 @@ from pipeline.inbox import (
     UNREADABLE,
     USED,
     Intake,
-    scan,
 )
 
 BRANCHES = ["第一支部", "第二支部", "第十一支部"]

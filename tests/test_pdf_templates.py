@@ -11,9 +11,9 @@ from test_templates import ROSTER_HEADER, ROSTER_ROWS
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.excel.style import display_width
-from pipeline.excel.templates import write_templates
-from pipeline.people import load_roster
+from pipeline.read.roster import load_roster
+from pipeline.write.style import display_width
+from pipeline.write.templates import write_templates
 
 pytestmark = pytest.mark.slow
 

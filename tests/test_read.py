@@ -1,4 +1,4 @@
-"""The reader (pipeline/excel/read.py) and header finding (pipeline/excel/table.py).
+"""The reader (pipeline/read/) and header finding (pipeline/read/table.py).
 
 Real files: workbooks built here in code are saved by LibreOffice as .xlsx, .xls and .ods
 (once per session), then read back. Broken and hostile files are built byte by byte."""
@@ -20,7 +20,8 @@ import python_calamine as pc
 import xlsxwriter
 
 from pipeline import contract as C
-from pipeline.excel.read import (
+from pipeline.normalize import parse_date
+from pipeline.read import (
     PASSWORD_MESSAGE,
     NotSpreadsheet,
     RawWorkbook,
@@ -28,8 +29,7 @@ from pipeline.excel.read import (
     read_bytes,
     read_path,
 )
-from pipeline.excel.table import MissingColumns, Table, find_header, locate, locate_sheet
-from pipeline.normalize import parse_date
+from pipeline.read.table import MissingColumns, Table, find_header, locate, locate_sheet
 
 FORMATS = ("xlsx", "xls", "ods")
 MARCH_20 = dt.date(2017, 3, 20)
@@ -266,7 +266,7 @@ def test_lo_reordered_synonym_headers_and_text_ids(lo_files: dict[str, dict[str,
     assert table.header_row == 3
     assert table.letters["姓名"] == "C" and table.letters["职务"] == "B"
     assert table.letters["是否已参加年度民主生活会"] == "H"
-    assert table.extra_columns == ["党员编号"]
+    assert table.extra_columns == ("党员编号",)
     assert list(table.frame["党员编号"]) == ["001", "002", "0003"]  # text stays text
     assert list(table.frame.index) == [4, 5, 6]  # the hidden row 5 is kept
     assert list(table.frame["姓名"]) == ["张三", "王五", "赵六"]
@@ -516,9 +516,9 @@ def test_xls_facts_from_the_container() -> None:
     section = struct.pack("<I", len(section)) + section[4:]
     summary = (struct.pack("<HHI", 0xFFFE, 0, 0) + b"\0" * 16 + struct.pack("<I", 1)
                + b"\0" * 16 + struct.pack("<I", 48) + section)
-    from pipeline.excel import read as R  # the container facts, before calamine
+    from pipeline.read import cfb as R  # the container facts, before calamine
 
-    facts = R._cfb_facts(cfb({"Workbook": biff(BOF, (0x0022, b"\x01\x00"), (0x000A, b"")),
+    facts = R.cfb_facts(cfb({"Workbook": biff(BOF, (0x0022, b"\x01\x00"), (0x000A, b"")),
                               "\x05SummaryInformation": summary}))
     assert facts.date1904 and facts.format == "xls"
     assert facts.saved == dt.datetime(2017, 3, 20, 1, 2, 3, tzinfo=dt.UTC)
@@ -591,7 +591,7 @@ def test_locate_merged_header_over_two_columns() -> None:
     assert isinstance(table, Table) and list(table.frame.columns) == list(C.TALKS_SHEET.headers)
     rows[1][5] = "（续）"  # a value under the merged header's second column is kept
     table = locate(rows, C.TALKS_SHEET.headers, file="f", sheet=C.TALKS, merged=merged)
-    assert isinstance(table, Table) and table.extra_columns == ["主要内容(F)"]
+    assert isinstance(table, Table) and table.extra_columns == ("主要内容(F)",)
     assert table.frame.loc[2, "主要内容(F)"] == "（续）"
 
 

@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 from pipeline import contract as C
 from pipeline.cli import main
 from pipeline.config import Campaign
-from pipeline.people import RosterError, load_roster
+from pipeline.people import RosterError
+from pipeline.read.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "workbooks" / "campaign.toml"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from builders import branch, member
 
 from pipeline import contract as C
-from pipeline.rules import check_branch, dropped_rows
-from pipeline.rules.files import strip_leftovers, template_leftovers
+from pipeline.issues import dropped_rows
+from pipeline.rules import check_branch
+from pipeline.rules.files import template_leftovers
 
 TALK_HEAD = ["谈话人", "谈话对象", "日期", "形式", "主要内容"]
 MEMBERS = [member("张书记", roles=["支部书记"]), member("王一")]
@@ -26,7 +27,8 @@ def test_r_f6_example_row_is_not_data(campaign):
     # the other rules never see the row: no R-T3 error for 张三/李四
     everything = check_branch(b, campaign)
     assert [i.rule for i in everything if i.row == 2] == ["R-F6"]
-    assert dropped_rows(everything) == {("第一支部", "第一支部.xlsx", "谈心谈话"): {2}}
+    assert dropped_rows(everything) == {("第一支部.xlsx", "谈心谈话", 2)}
+    assert b.table(C.TALKS).rows == 1  # prepared without the row
 
 
 def test_r_f6_hint_text_and_marked_examples(campaign):
@@ -41,10 +43,10 @@ def test_r_f6_repeated_header_row(campaign):
     b = talks([REAL, TALK_HEAD])
     issues = list(template_leftovers(b, campaign))
     assert [i.cell for i in issues] == ["A3"] and "重复的表头行" in issues[0].message
-    assert strip_leftovers(b, issues).tables[C.TALKS].rows == 1
+    assert b.table(C.TALKS).rows == 1  # the prepared branch holds the real row only
 
 
 def test_r_f6_real_rows_pass(campaign):
     b = talks([REAL, ["王一", "张书记", "2017/3/16", "电话", "例会上谈到的问题"]])
     assert list(template_leftovers(b, campaign)) == []
-    assert strip_leftovers(b, []) is b
+    assert b.table(C.TALKS).rows == 2

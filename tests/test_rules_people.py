@@ -7,10 +7,10 @@ import datetime as dt
 from builders import branch, member, table
 
 from pipeline import contract as C
-from pipeline.model import BranchInput
-from pipeline.people import members_from_table
+from pipeline.read.roster import members_from_table
 from pipeline.rules import check_branch
 from pipeline.rules.people import absent_members, evaluated_members, groups, unique_names
+from pipeline.sheets.prepare import Prepared
 
 HEAD = list(C.ROSTER_SHEET.headers)  # A 姓名 … I 补课日期
 
@@ -24,14 +24,13 @@ GOOD = [row("张书记", role="支部书记"), row("李委员", role="支部委�
         row("王一", "第二党小组"), row("赵二", "第二党小组")]
 
 
-def sent(rows: list[list], general: bool = False, extra: dict | None = None) -> BranchInput:
+def sent(rows: list[list], general: bool = False, extra: dict | None = None) -> Prepared:
     """A branch whose members come from its own 党员名册 sheet, as intake builds it."""
     name = "党总支" if general else "第一支部"
     t = table(C.ROSTER, [HEAD, *rows], file=f"{name}.xlsx")
     members, _ = members_from_table(t, name)
-    b = branch(members, extra or {}, name=name, general=general)
-    b.tables[C.ROSTER] = t
-    return b
+    return branch(members, {**(extra or {}), C.ROSTER: [HEAD, *rows]}, name=name,
+                  general=general)
 
 
 def found(issues):

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import contract as C
-from pipeline.aggregate import STAGES, first_sent, stage_detail
+from pipeline.app import validate
 from pipeline.cli import main
 from pipeline.config import load_campaign
-from pipeline.people import load_roster
-from pipeline.run import validate
+from pipeline.consolidate.stages import STAGES, first_sent, stage_detail
+from pipeline.read.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 INBOX = ROOT / "workbooks" / "inbox"

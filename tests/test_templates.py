@@ -13,11 +13,13 @@ from builders import write_xlsx
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
 from pipeline import contract as C
-from pipeline.excel import templates as T
-from pipeline.excel.read import read_bytes
-from pipeline.excel.style import display_width
-from pipeline.excel.table import Table, locate
-from pipeline.people import Roster, evaluated_in_order, load_roster
+from pipeline.people import Roster, evaluated_in_order
+from pipeline.read import read_bytes
+from pipeline.read.roster import load_roster
+from pipeline.read.table import Table, locate
+from pipeline.write import template_book as TB
+from pipeline.write import templates as T
+from pipeline.write.style import display_width
 
 ROSTER_HEADER = ["姓名", "所在支部", "党小组", "职务", "党员类别", "是否党员领导干部",
                  "是否已参加年度民主生活会"]
@@ -212,19 +214,19 @@ def test_r_g1_grading_prefilled_with_not_graded(one: Any, campaign: Any) -> None
 # ---------------------------------------------------------------- dropdowns and names
 
 def test_defined_names_for_name_columns(one: Any, general: Any) -> None:
-    assert one.defined_names[T.NAMES].attr_text == "党员名册!$A$3:$A$8"
-    assert defined_values(one, T.NAMES) == BRANCH_ONE
-    assert defined_values(one, T.OBJECTS) == [C.TEAM, *BRANCH_ONE]
-    assert defined_values(one, T.OWNERS) == ["支部书记", "支部委员", *BRANCH_ONE]
-    assert one.defined_names[T.OBJECTS].attr_text.startswith("_meta!$D$2:")
-    assert one[C.META]["D1"].value == T.OBJECTS and one[C.META]["E1"].value == T.OWNERS
-    assert defined_values(general, T.NAMES) == ["孙丽", "赵强"]
-    assert defined_values(general, T.OWNERS) == ["总支书记", "总支委员", "孙丽", "赵强"]
+    assert one.defined_names[TB.NAMES].attr_text == "党员名册!$A$3:$A$8"
+    assert defined_values(one, TB.NAMES) == BRANCH_ONE
+    assert defined_values(one, TB.OBJECTS) == [C.TEAM, *BRANCH_ONE]
+    assert defined_values(one, TB.OWNERS) == ["支部书记", "支部委员", *BRANCH_ONE]
+    assert one.defined_names[TB.OBJECTS].attr_text.startswith("_meta!$D$2:")
+    assert one[C.META]["D1"].value == TB.OBJECTS and one[C.META]["E1"].value == TB.OWNERS
+    assert defined_values(general, TB.NAMES) == ["孙丽", "赵强"]
+    assert defined_values(general, TB.OWNERS) == ["总支书记", "总支委员", "孙丽", "赵强"]
 
 
 @pytest.mark.parametrize("sheet,col,name", [
-    (C.TALKS, "A", T.NAMES), (C.TALKS, "B", T.NAMES),
-    (C.PROBLEMS, "B", T.OBJECTS), (C.RECTIFY, "C", T.OBJECTS), (C.RECTIFY, "F", T.OWNERS),
+    (C.TALKS, "A", TB.NAMES), (C.TALKS, "B", TB.NAMES),
+    (C.PROBLEMS, "B", TB.OBJECTS), (C.RECTIFY, "C", TB.OBJECTS), (C.RECTIFY, "F", TB.OWNERS),
 ])
 def test_name_dropdowns_use_defined_names(one: Any, general: Any, sheet: str, col: str,
                                           name: str) -> None:
@@ -262,7 +264,7 @@ def test_every_closed_list_has_its_dropdown(one: Any, general: Any, campaign: An
                 continue
             ws = wb[spec.name]
             for i, col in enumerate(spec.columns, start=1):
-                if col.choices is None or col.choices in T.NAME_SOURCES:
+                if col.choices is None or col.choices in TB.NAME_SOURCES:
                     continue
                 letter = get_column_letter(i)
                 assert dropdown_items(wb, ws, f"{letter}3") == lists[col.choices], (spec.name, col)
@@ -303,10 +305,10 @@ def test_date_and_count_cells_are_validated(one: Any, campaign: Any) -> None:
 def test_long_inline_list_goes_through_a_defined_name(campaign: Any, roster: Roster) -> None:
     types = tuple(f"第{i}类会议（按上级党组织要求召开的专题会议）" for i in range(12))
     long_campaign = dataclasses.replace(campaign, meeting_types=types)
-    assert not T.fits_inline(list(types))
+    assert not TB.fits_inline(list(types))
     wb = openpyxl.load_workbook(io.BytesIO(T.build_workbook(long_campaign, roster, "第一支部")))
     dv = validation_for(wb[C.MEETINGS], "A3")
-    assert dv.formula1 == T.LIST_NAMES["meeting_types"]
+    assert dv.formula1 == TB.LIST_NAMES["meeting_types"]
     assert defined_values(wb, dv.formula1) == list(types)
 
 
@@ -427,8 +429,8 @@ def test_same_inputs_same_bytes(campaign: Any, roster: Roster, paths: list[Path]
 
 
 def test_file_names_are_safe() -> None:
-    assert T.file_name("第一/二支部") == "第一_二支部.xlsx"
-    assert T.file_name(None) == "党总支.xlsx"
+    assert TB.file_name("第一/二支部") == "第一_二支部.xlsx"
+    assert TB.file_name(None) == "党总支.xlsx"
 
 
 def test_unknown_branch_is_refused(campaign: Any, roster: Roster) -> None:
@@ -449,8 +451,8 @@ def test_branch_without_evaluated_members_and_no_general_committee(
     assert column_values(wb[C.GRADING], "B") == [campaign.not_graded] * 2
     general = openpyxl.load_workbook(io.BytesIO(T.build_workbook(campaign, small, None)))
     assert column_values(general[C.ROSTER], "A") == []
-    assert general.defined_names[T.NAMES].attr_text == "党员名册!$A$3:$A$3"
-    assert defined_values(general, T.OBJECTS) == [C.TEAM]
+    assert general.defined_names[TB.NAMES].attr_text == "党员名册!$A$3:$A$3"
+    assert defined_values(general, TB.OBJECTS) == [C.TEAM]
 
 
 def test_wide_ballot_sheet_prints_full_size_with_ticket_column_repeated(

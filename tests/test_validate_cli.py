@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from pipeline.app import validate
 from pipeline.cli import main
 from pipeline.config import load_campaign
-from pipeline.people import load_roster
-from pipeline.run import validate
+from pipeline.read.roster import load_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 INBOX = ROOT / "workbooks" / "inbox"

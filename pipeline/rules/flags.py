@@ -7,44 +7,24 @@ so nothing here changes a grade.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.issues import Issue, issue
-from pipeline.model import BranchInput
-from pipeline.rules._common import at
 from pipeline.rules.grading import usable_grades
-from pipeline.tally import VALID, tally_branch
+from pipeline.sheets import grading as parsed
+from pipeline.sheets.ballots import VALID
+from pipeline.sheets.grading import Quota
+from pipeline.sheets.located import at
+from pipeline.sheets.prepare import Prepared
 
 
-@dataclass(frozen=True)
-class Quota:
-    """R-A1 for one branch: 优秀 grades given, the cap, and what the cap is computed from."""
-
-    excellent: int
-    cap: int
-    base: int  # the denominator's head count
-    rule: str  # e.g. 优秀一般不超过正式党员人数的1/3（向下取整）
-
-    @property
-    def exceeded(self) -> bool:
-        return self.excellent > self.cap
+def quota(b: Prepared, campaign: Campaign) -> Quota:
+    """R-A1 for one branch: its 优秀 grades against the configured cap."""
+    return parsed.quota(b.members, usable_grades(b, campaign), campaign)
 
 
-def quota(b: BranchInput, campaign: Campaign) -> Quota:
-    """The branch's 优秀 count against `campaign.excellent_cap` (denominator from the config:
-    正式党员 / 全体党员 / 测评对象 of the branch)."""
-    cap = campaign.excellent_cap
-    base = {"正式党员": sum(1 for m in b.members if m.full),
-            "全体党员": len(b.members),
-            "测评对象": len(b.evaluated)}[cap.denominator]
-    best = campaign.grades[0]
-    given = sum(1 for g in usable_grades(b, campaign).values() if g == best)
-    return Quota(given, cap.cap(base), base, cap.describe())
-
-
-def excellent_cap(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def excellent_cap(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-A1: more 优秀 grades than the branch's cap is a warning (the cap is per branch)."""
     t = b.table(C.GRADING)
     if t is None or b.general:
@@ -58,13 +38,13 @@ def excellent_cap(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                  found=q.excellent, expected=f"不超过 {q.cap} 人")
 
 
-def vote_shares(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def vote_shares(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-A2: when `vote_flags.enabled`, a member whose 不合格 share, or 基本合格-or-worse share,
     of valid votes reaches the configured value is flagged 需组织研判, citing the reference."""
     flags = campaign.vote_flags
     if not flags.enabled or b.general:
         return
-    tally, _ = tally_branch(b, campaign)
+    tally = b.tally
     if tally is None:
         return
     t = b.tables[tally.sheet]

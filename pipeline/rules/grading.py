@@ -19,90 +19,37 @@ worse.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import partial
 
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.issues import Issue, issue
-from pipeline.model import BranchInput
-from pipeline.normalize import clean_name, fold, is_blank, normalize_grade
-from pipeline.people import Member
-from pipeline.rules._common import Record, at, day, deadline, joined, read_date, records, text
-from pipeline.tally import VALID, Tally, member_index, shared, tally_branch
+from pipeline.normalize import (
+    fold,
+    is_blank,
+    iso_day,
+    read_date,
+    text,
+)
+from pipeline.rules._common import deadline, joined
+from pipeline.sheets import grading as parsed
+from pipeline.sheets.ballots import VALID
+from pipeline.sheets.grading import GradeRow, ballot_grade, graded_now
+from pipeline.sheets.located import at
+from pipeline.sheets.prepare import Prepared
 
 
-@dataclass(frozen=True)
-class GradeRow:
-    row: int
-    member: Member
-    value: str | None  # a grade, not_graded, pending, '' (blank), None (unknown text)
-    record: Record
-
-
-@shared
-def _rows(b: BranchInput, campaign: Campaign) -> tuple[tuple[GradeRow, ...], tuple[Issue, ...]]:
-    """The usable 组织评定 rows (one per member) and the R-G1 issues of the dropped ones."""
-    t = b.table(C.GRADING)
-    if t is None:
-        return (), ()
-    values = (*campaign.grades, campaign.not_graded, campaign.pending)
-    found: list[Issue] = []
-    rows: list[GradeRow] = []
-    seen: dict[str, int] = {}
-    member_of = member_index(b).get
-    for row, rec in records(t):
-        name = clean_name(rec["姓名"])
-        member = member_of(name)
-        if member is None:
-            what = "姓名为空" if not name else f"“{text(rec['姓名'])}”不在本支部名册中"
-            found.append(at(b, t, "R-G1", "error", f"{what}，该行评定未采用",
-                            row=row, column="姓名", found=text(rec["姓名"]),
-                            expected="名册中的姓名", dropped=True))
-            continue
-        if name in seen:
-            found.append(at(b, t, "R-G1", "error",
-                            f"{name} 已在第 {seen[name]} 行评定，该行重复，未采用",
-                            row=row, column="姓名", found=name, expected="每名党员一行",
-                            dropped=True))
-            continue
-        seen[name] = row
-        value = normalize_grade(rec["评定等次"], values, campaign.grade_aliases)
-        rows.append(GradeRow(row, member, value, rec))
-    return tuple(rows), tuple(found)
-
-
-def grade_rows(b: BranchInput, campaign: Campaign) -> list[GradeRow]:
+def grade_rows(b: Prepared, campaign: Campaign) -> list[GradeRow]:
     """The usable 组织评定 rows: one per member, in sheet order."""
-    return list(_rows(b, campaign)[0])
+    return list(b.grades)
 
 
-def _graded(m: Member) -> bool:
-    """Should get one of the four grades now (evaluated, and present or made up)."""
-    return m.evaluated and (m.present or m.makeup_date is not None)
+def usable_grades(b: Prepared, campaign: Campaign) -> dict[str, str]:
+    """Member → the 评定等次 the filing may show (see sheets.grading.usable_grades)."""
+    return parsed.usable_grades(b.members, b.grades, campaign)
 
 
-def usable_grades(b: BranchInput, campaign: Campaign) -> dict[str, str]:
-    """Member → the 评定等次 the filing may show: a grade, 不评定等次 or 待补课 ('' = none yet).
-
-    Values that R-G1 rejects are left out ('' for the evaluated, the expected 不评定等次 or
-    待补课 otherwise)."""
-    rows, _ = _rows(b, campaign)
-    by_name = {r.member.name: r.value for r in rows}
-    out: dict[str, str] = {}
-    for m in b.members:
-        value = by_name.get(m.name) or ""
-        if not m.evaluated:
-            absent_pending = value == campaign.pending and not m.present
-            out[m.name] = campaign.pending if absent_pending else campaign.not_graded
-        elif not _graded(m):
-            out[m.name] = campaign.pending
-        else:
-            out[m.name] = value if value in campaign.grades else ""
-    return out
-
-
-def grade_values(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def grade_values(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-G1: only evaluated members get one of the four grades; the others show 不评定等次,
     absent members 待补课; unknown text is an error naming the cell, never a guess."""
     t = b.table(C.GRADING)
@@ -111,8 +58,8 @@ def grade_values(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     if b.general:
         yield from general_grading(b, campaign)
         return
-    rows, dropped = _rows(b, campaign)
-    yield from dropped
+    rows = b.grades
+    yield from b.grade_issues
     grades = "/".join(campaign.grades)
     for r in rows:
         m, raw = r.member, text(r.record["评定等次"])
@@ -128,7 +75,7 @@ def grade_values(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                     "已参加年度民主生活会的党员领导干部不评定等次"
                 yield bad(f"{m.name}：{why}，此处为“{raw}”，应为 {campaign.not_graded}",
                           expected=campaign.not_graded)
-        elif not _graded(m):
+        elif not graded_now(m):
             if r.value and r.value != campaign.pending:
                 yield bad(f"{m.name} 缺席民主评议且尚未补课，等次应为 {campaign.pending}，"
                           f"此处为“{raw}”；补课后请在党员名册填写补课日期",
@@ -145,13 +92,13 @@ def grade_values(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                  found=joined(missing), expected="每名测评对象一行")
 
 
-def reasons(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def reasons(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-G2: 基本合格/不合格 need 评定理由; 不合格 needs a 处置措施 from the list (errors);
     a 处置措施 on another grade is a warning."""
     t = b.table(C.GRADING)
     if t is None or b.general:
         return
-    rows, _ = _rows(b, campaign)
+    rows = b.grades
     low = campaign.grades[2:]
     worst = campaign.grades[-1]
     options = "/".join(campaign.dispositions)
@@ -179,28 +126,15 @@ def reasons(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                      row=r.row, column="处置措施", found=measure, expected="空白")
 
 
-def ballot_grade(tally: Tally, name: str, campaign: Campaign) -> str | None:
-    """The best grade a strict majority of valid votes reaches or beats (None: no valid vote)."""
-    c = tally.counts.get(name)
-    if not c or not c.get(VALID):
-        return None
-    running = 0
-    for g in campaign.grades:
-        running += c.get(g, 0)
-        if 2 * running > c[VALID]:
-            return g
-    return campaign.grades[-1]
-
-
-def departures(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def departures(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-G3: a grade that departs from the ballots needs a 评定理由 (warning)."""
     t = b.table(C.GRADING)
     if t is None or b.general:
         return
-    tally, _ = tally_branch(b, campaign)
+    tally = b.tally
     if tally is None:
         return
-    rows, _ = _rows(b, campaign)
+    rows = b.grades
     rank = {g: i for i, g in enumerate(campaign.grades)}
     for r in rows:
         if r.value not in rank or not r.member.evaluated:
@@ -218,7 +152,7 @@ def departures(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                      row=r.row, column="评定理由", found="", expected="评定理由")
 
 
-def grading_dates(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def grading_dates(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-G4: 反馈日期 on or before the grading deadline and after the member meeting (warnings);
     a value that is not a date is an error. Blank = not yet fed back (no issue)."""
     t = b.table(C.GRADING)
@@ -226,37 +160,37 @@ def grading_dates(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
         return
     limit, label = deadline(campaign, "grading")
     meeting = campaign.deadlines["member_meeting"]
-    rows, _ = _rows(b, campaign)
+    rows = b.grades
     for r in rows:
-        date, problem = read_date(r.record["反馈日期"], campaign)
+        date, problem = read_date(r.record["反馈日期"], campaign.year)
         if problem:
             yield at(b, t, "R-G4", "error",
                      f"反馈日期：{problem}，应为日期，如 {campaign.year}/4/10",
                      row=r.row, column="反馈日期", found=text(r.record["反馈日期"]),
                      expected="日期")
         elif date is not None and date > limit:
-            yield at(b, t, "R-G4", "warning", f"反馈日期 {day(date)} 晚于{label}",
-                     row=r.row, column="反馈日期", found=day(date), expected=f"不晚于 {day(limit)}")
+            yield at(b, t, "R-G4", "warning", f"反馈日期 {iso_day(date)} 晚于{label}",
+                     row=r.row, column="反馈日期", found=iso_day(date), expected=f"不晚于 {iso_day(limit)}")
         elif date is not None and date < meeting:
             yield at(b, t, "R-G4", "warning",
-                     f"反馈日期 {day(date)} 早于党员大会 {day(meeting)}；"
+                     f"反馈日期 {iso_day(date)} 早于党员大会 {iso_day(meeting)}；"
                      "组织评定在民主评议之后作出",
-                     row=r.row, column="反馈日期", found=day(date), expected=f"{day(meeting)} 之后")
+                     row=r.row, column="反馈日期", found=iso_day(date), expected=f"{iso_day(meeting)} 之后")
 
 
-def general_grading(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def general_grading(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-G1 in the 党总支 workbook: no grading there (总支委员 are graded in their own branch)."""
     t = b.table(C.GRADING)
     if t is None:
         return
-    for row, rec in records(t):
+    for row, rec in t.records:
         yield at(b, t, "R-G1", "error",
                  "党总支工作簿不评定等次（总支委员在所在支部评定），该行未采用",
                  row=row, column="姓名", found=text(rec["姓名"]),
                  expected="在所在支部的工作簿中评定", dropped=True)
 
 
-def general_committee_graded_once(branches: list[BranchInput],
+def general_committee_graded_once(branches: list[Prepared],
                                   campaign: Campaign) -> Iterator[Issue]:
     """R-G1 across workbooks: a 总支委员 is graded once, in their own branch — a grade in a
     second branch is an error there; a 总支委员 of the 党总支 roster found in no branch roster

@@ -14,68 +14,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.issues import Issue
-from pipeline.model import BranchInput
-from pipeline.normalize import fold, parse_count
-from pipeline.rules._common import Record, at, day, deadline, read_date, records, text
-from pipeline.tally import shared
+from pipeline.normalize import (
+    iso_day,
+    parse_count,
+    text,
+)
+from pipeline.rules._common import deadline
+from pipeline.sheets.located import at
+from pipeline.sheets.meetings import (
+    BRANCH_COMMITTEE,
+    GENERAL_COMMITTEE,
+    GROUP,
+    MEMBERS,
+    STUDY,
+    Meeting,
+)
+from pipeline.sheets.prepare import Prepared
 
-STUDY, BRANCH_COMMITTEE, GENERAL_COMMITTEE, GROUP, MEMBERS = (
-    "集中学习", "支委会", "总支委员会", "党小组会", "党员大会")
-# Full names people write for the short types of the contract.
-TYPE_SYNONYMS = {
-    "支部委员会": BRANCH_COMMITTEE, "党支部委员会": BRANCH_COMMITTEE, "支委会议": BRANCH_COMMITTEE,
-    "支部委员会会议": BRANCH_COMMITTEE, "党总支委员会": GENERAL_COMMITTEE,
-    "总支委员会会议": GENERAL_COMMITTEE, "党小组会议": GROUP, "党小组": GROUP,
-    "党员大会会议": MEMBERS, "支部党员大会": MEMBERS, "集中学习会": STUDY,
-}
 RULE_OF_TYPE = {STUDY: "R-M4", BRANCH_COMMITTEE: "R-M1", GENERAL_COMMITTEE: "R-M1",
                 GROUP: "R-M2", MEMBERS: "R-M2"}
 
 
-@dataclass(frozen=True)
-class Meeting:
-    row: int
-    kind: str | None  # one of campaign.meeting_types, None when unknown
-    date: dt.date | None
-    date_problem: str  # Chinese reason when the date cell is not a date
-    record: Record
-
-
-def meeting_type(value: object, campaign: Campaign) -> str | None:
-    key = fold(value)
-    for kind in campaign.meeting_types:
-        if key == fold(kind):
-            return kind
-    alias = TYPE_SYNONYMS.get(key)
-    return alias if alias in campaign.meeting_types else None
-
-
-def meetings(b: BranchInput, campaign: Campaign) -> list[Meeting]:
-    """Every row of 会议情况 with its type and date read."""
-    return list(_meetings(b, campaign))
-
-
-@shared
-def _meetings(b: BranchInput, campaign: Campaign) -> tuple[Meeting, ...]:
-    t = b.table(C.MEETINGS)
-    if t is None:
-        return ()
-    found = []
-    for row, rec in records(t):
-        date, problem = read_date(rec["日期"], campaign)
-        found.append(Meeting(row, meeting_type(rec["类型"], campaign), date, problem, rec))
-    return tuple(found)
-
-
-def _dates(b: BranchInput, campaign: Campaign, rule: str) -> Iterator[Issue]:
+def _dates(b: Prepared, campaign: Campaign, rule: str) -> Iterator[Issue]:
     """Blank or unreadable dates of the meetings `rule` owns (errors)."""
     t = b.tables[C.MEETINGS]
-    for m in meetings(b, campaign):
+    for m in b.meetings:
         if m.kind is None or RULE_OF_TYPE.get(m.kind, "R-M1") != rule:
             continue
         if m.date_problem:
@@ -87,21 +54,21 @@ def _dates(b: BranchInput, campaign: Campaign, rule: str) -> Iterator[Issue]:
                      row=m.row, column="日期", found="", expected="日期")
 
 
-def _late(b: BranchInput, rule: str, m: Meeting, limit: dt.date, label: str) -> Issue:
+def _late(b: Prepared, rule: str, m: Meeting, limit: dt.date, label: str) -> Issue:
     return at(b, b.tables[C.MEETINGS], rule, "warning",
-              f"{m.kind}日期 {day(m.date) if m.date else ''} 晚于{label}",
-              row=m.row, column="日期", found=day(m.date) if m.date else "",
-              expected=f"不晚于 {day(limit)}")
+              f"{m.kind}日期 {iso_day(m.date) if m.date else ''} 晚于{label}",
+              row=m.row, column="日期", found=iso_day(m.date) if m.date else "",
+              expected=f"不晚于 {iso_day(limit)}")
 
 
-def committee_meetings(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def committee_meetings(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-M1: the type is known (else error, dropped); 支委会 (branch) / 总支委员会 (党总支) is
     recorded and on or before the committee-meetings deadline (warnings)."""
     t = b.table(C.MEETINGS)
     if t is None:
         return
     types = "/".join(campaign.meeting_types)
-    rows = meetings(b, campaign)
+    rows = b.meetings
     for m in rows:
         if m.kind is None:
             raw = text(m.record["类型"])
@@ -120,14 +87,14 @@ def committee_meetings(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                  expected=f"{required}的记录")
 
 
-def general_committee_date(general: BranchInput, campaign: Campaign) -> dt.date | None:
+def general_committee_date(general: Prepared, campaign: Campaign) -> dt.date | None:
     """The 总支委员会 date: the earliest dated 总支委员会 in the 党总支 workbook."""
-    dates = [m.date for m in meetings(general, campaign)
+    dates = [m.date for m in general.meetings
              if m.kind == GENERAL_COMMITTEE and m.date is not None]
     return min(dates) if dates else None
 
 
-def before_general(branches: list[BranchInput], campaign: Campaign) -> Iterator[Issue]:
+def before_general(branches: list[Prepared], campaign: Campaign) -> Iterator[Issue]:
     """R-M1 across workbooks: each branch holds a 支委会 before (or on the day of) the 总支委员会
     recorded by the 党总支 (先召开支委会，再参加党总支委员会); warning at the branch's earliest
     支委会 date otherwise."""
@@ -138,18 +105,18 @@ def before_general(branches: list[BranchInput], campaign: Campaign) -> Iterator[
     for b in branches:
         if b.general or b.table(C.MEETINGS) is None:
             continue
-        own = sorted((m for m in meetings(b, campaign)
+        own = sorted((m for m in b.meetings
                       if m.kind == BRANCH_COMMITTEE and m.date is not None),
                      key=lambda m: m.date or dt.date.min)
         if own and all(m.date and m.date > when for m in own):
             m = own[0]
             yield at(b, b.tables[C.MEETINGS], "R-M1", "warning",
-                     f"支委会日期 {day(m.date or when)} 晚于党总支委员会（{day(when)}）；"
+                     f"支委会日期 {iso_day(m.date or when)} 晚于党总支委员会（{iso_day(when)}）；"
                      "应先召开支委会，再参加党总支委员会", row=m.row, column="日期",
-                     found=day(m.date or when), expected=f"不晚于 {day(when)}")
+                     found=iso_day(m.date or when), expected=f"不晚于 {iso_day(when)}")
 
 
-def member_meeting(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def member_meeting(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-M2: a branch holds its 党员大会 on the member-meeting date and `groups_per_branch`
     党小组会 (warnings when missing, on another date or too few)."""
     t = b.table(C.MEETINGS)
@@ -158,16 +125,16 @@ def member_meeting(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     yield from _dates(b, campaign, "R-M2")
     if b.general:
         return
-    rows = meetings(b, campaign)
+    rows = b.meetings
     when = campaign.deadlines["member_meeting"]
     assemblies = [m for m in rows if m.kind == MEMBERS]
     for m in assemblies:
         if m.date is not None and m.date != when:
             yield at(b, t, "R-M2", "warning",
-                     f"党员大会日期 {day(m.date)} 不是工作方案规定的 {day(when)}",
-                     row=m.row, column="日期", found=day(m.date), expected=day(when))
+                     f"党员大会日期 {iso_day(m.date)} 不是工作方案规定的 {iso_day(when)}",
+                     row=m.row, column="日期", found=iso_day(m.date), expected=iso_day(when))
     if MEMBERS in campaign.meeting_types and not assemblies:
-        yield at(b, t, "R-M2", "warning", f"会议情况中没有党员大会的记录（{day(when)}召开）",
+        yield at(b, t, "R-M2", "warning", f"会议情况中没有党员大会的记录（{iso_day(when)}召开）",
                  found="", expected="党员大会的记录")
     groups = sum(1 for m in rows if m.kind == GROUP)
     need = campaign.groups_per_branch
@@ -177,12 +144,12 @@ def member_meeting(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                  expected=f"{need} 次党小组会")
 
 
-def head_counts(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def head_counts(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-M3: 应到 and 实到 are whole numbers with 实到 ≤ 应到 (errors); blank = warning."""
     t = b.table(C.MEETINGS)
     if t is None:
         return
-    for m in meetings(b, campaign):
+    for m in b.meetings:
         counts: dict[str, int] = {}
         for column in ("应到", "实到"):
             value = m.record[column]
@@ -204,14 +171,14 @@ def head_counts(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                      expected=f"不超过 {counts['应到']}")
 
 
-def study(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def study(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-M4: a branch records the 集中学习 on or before its date (warning when missing or late)."""
     t = b.table(C.MEETINGS)
     if t is None:
         return
     yield from _dates(b, campaign, "R-M4")
     limit, label = deadline(campaign, "study")
-    rows = [m for m in meetings(b, campaign) if m.kind == STUDY]
+    rows = [m for m in b.meetings if m.kind == STUDY]
     for m in rows:
         if m.date is not None and m.date > limit:
             yield _late(b, "R-M4", m, limit, label)

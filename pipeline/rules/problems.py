@@ -11,60 +11,27 @@ Member categories are the four aspects, also written with 合格 (政治合格 =
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.issues import Issue
-from pipeline.model import BranchInput
-from pipeline.normalize import clean_name, fold, is_blank
-from pipeline.rules._common import Record, at, joined, records, text
-from pipeline.tally import member_index, shared
+from pipeline.normalize import (
+    is_blank,
+    text,
+)
+from pipeline.rules._common import joined
+from pipeline.sheets.located import at
+from pipeline.sheets.prepare import Prepared
+from pipeline.sheets.problems import category
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    number: str  # 编号 as written (cleaned)
-    target: str  # 班子 or a member name ('' when blank)
-    record: Record
-
-    @property
-    def team(self) -> bool:
-        return self.target == C.TEAM
-
-
-def problems(b: BranchInput) -> list[Problem]:
-    """Every row of 问题清单, with 对象 read as 班子 or a cleaned name."""
-    return list(_problems(b))
-
-
-@shared
-def _problems(b: BranchInput) -> tuple[Problem, ...]:
-    t = b.table(C.PROBLEMS)
-    if t is None:
-        return ()
-    return tuple(Problem(row, text(rec["编号"]),
-                         C.TEAM if fold(rec["对象"]) == C.TEAM else clean_name(rec["对象"]), rec)
-                 for row, rec in records(t))
-
-
-def category(value: object, choices: tuple[str, ...], suffix: str = "") -> str | None:
-    """The configured category `value` names (folded; `suffix` optional), else None."""
-    key = fold(value)
-    for choice in choices:
-        if key in (fold(choice), fold(choice + suffix) if suffix else fold(choice)):
-            return choice
-    return None
-
-
-def team_problems(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def team_problems(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-Q1: the 班子 has a non-empty problem list (error when the sheet holds no 班子 row), and
     each 班子 problem's 类别 is one of the plan's categories (error at the cell)."""
     t = b.table(C.PROBLEMS)
     if t is None:
         return
-    rows = problems(b)
+    rows = b.problems
     allowed = "/".join(campaign.branch_problem_categories)
     if not any(p.team and not is_blank(p.record["问题描述"]) for p in rows):
         yield at(b, t, "R-Q1", "error",
@@ -78,7 +45,7 @@ def team_problems(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                      row=p.row, column="类别", found=value, expected=allowed)
 
 
-def member_problems(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def member_problems(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-Q2: 对象 is 班子 or a roster name (else error, dropped); a member's problem uses one of
     the four aspects (error at the cell); each evaluated member has one (one warning listing
     who has none)."""
@@ -86,8 +53,8 @@ def member_problems(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     if t is None:
         return
     aspects = "/".join(campaign.member_aspects)
-    rows = problems(b)
-    member_of = member_index(b).get
+    rows = b.problems
+    member_of = b.index.get
     for p in rows:
         if p.team:
             continue
@@ -123,12 +90,12 @@ def member_problems(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                  found=joined(missing), expected="每名测评对象至少一条问题")
 
 
-def descriptions(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def descriptions(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-Q3: 问题描述 is non-empty text (error, row dropped)."""
     t = b.table(C.PROBLEMS)
     if t is None:
         return
-    for p in problems(b):
+    for p in b.problems:
         if is_blank(p.record["问题描述"]):
             yield at(b, t, "R-Q3", "error", "问题描述为空，该行未采用；应具体写明存在的问题",
                      row=p.row, column="问题描述", found="", expected="问题描述", dropped=True)

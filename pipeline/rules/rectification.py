@@ -16,11 +16,17 @@ from collections.abc import Iterator
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.issues import Issue
-from pipeline.model import BranchInput
-from pipeline.normalize import clean_name, fold, is_blank
-from pipeline.rules._common import LIST_SPLIT, at, day, joined, percent, read_date, records, text
-from pipeline.rules.problems import problems
-from pipeline.tally import member_index
+from pipeline.normalize import (
+    clean_name,
+    fold,
+    is_blank,
+    iso_day,
+    read_date,
+    text,
+)
+from pipeline.rules._common import LIST_SPLIT, joined, percent
+from pipeline.sheets.located import at
+from pipeline.sheets.prepare import Prepared
 
 FOUR = ("整改事项", "整改措施", "责任人", "完成时限")
 # Titles accepted as 责任人 besides roster names: the roles of the roster and the usual
@@ -34,12 +40,12 @@ def _numbers(value: object) -> list[str]:
     return [fold(p) for p in LIST_SPLIT.split(text(value)) if p]
 
 
-def four_fields(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def four_fields(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-R1: 整改事项, 整改措施, 责任人, 完成时限 are all filled (error per blank cell)."""
     t = b.table(C.RECTIFY)
     if t is None:
         return
-    for row, rec in records(t):
+    for row, rec in t.records:
         for column in FOUR:
             if is_blank(rec[column]):
                 yield at(b, t, "R-R1", "error",
@@ -47,7 +53,7 @@ def four_fields(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                          row=row, column=column, found="", expected=column)
 
 
-def problem_coverage(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def problem_coverage(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-R2: every 班子 problem has a rectification row naming its 编号 (one warning listing the
     uncovered, with coverage); a 班子 problem without 编号, or a repeated 编号, cannot be linked
     and an 对应问题编号 that is not in 问题清单 links nothing (warnings at the cell)."""
@@ -55,9 +61,9 @@ def problem_coverage(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
     q = b.table(C.PROBLEMS)
     if t is None or q is None:
         return
-    team = [p for p in problems(b) if p.team and not is_blank(p.record["问题描述"])]
+    team = [p for p in b.problems if p.team and not is_blank(p.record["问题描述"])]
     known: dict[str, int] = {}
-    for p in problems(b):
+    for p in b.problems:
         key = fold(p.number)
         if not key:
             if p.team and not is_blank(p.record["问题描述"]):
@@ -70,7 +76,7 @@ def problem_coverage(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
         else:
             known[key] = p.row
     linked: set[str] = set()
-    for row, rec in records(t):
+    for row, rec in t.records:
         for key in _numbers(rec["对应问题编号"]):
             if key in known:
                 linked.add(key)
@@ -88,7 +94,7 @@ def problem_coverage(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                  found=joined(missing), expected="每条班子问题至少一条整改")
 
 
-def owner_and_deadline(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def owner_and_deadline(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-R3: 责任人 is a roster name or a committee title; 完成时限 is a real date after the
     member meeting (text such as 长期坚持 is an error: 时限明确 means a date)."""
     t = b.table(C.RECTIFY)
@@ -96,7 +102,7 @@ def owner_and_deadline(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
         return
     meeting = campaign.deadlines["member_meeting"]
     titles = {fold(x) for x in OWNER_TITLES}
-    for row, rec in records(t):
+    for row, rec in t.records:
         owners = [p for p in LIST_SPLIT.split(text(rec["责任人"])) if p]
         unknown = [p for p in owners if clean_name(p) not in b.names and fold(p) not in titles]
         if unknown:
@@ -105,29 +111,29 @@ def owner_and_deadline(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
                      "应写姓名（如 张三）或职务（如 支部书记、组织委员）",
                      row=row, column="责任人", found=text(rec["责任人"]),
                      expected="名册中的姓名或委员职务")
-        date, problem = read_date(rec["完成时限"], campaign)
+        date, problem = read_date(rec["完成时限"], campaign.year)
         if problem:
             yield at(b, t, "R-R3", "error",
                      f"完成时限“{text(rec['完成时限'])}”不是具体日期；时限应明确，为党员大会"
-                     f"（{day(meeting)}）之后的日期，如 {campaign.year}/6/30",
+                     f"（{iso_day(meeting)}）之后的日期，如 {campaign.year}/6/30",
                      row=row, column="完成时限", found=text(rec["完成时限"]),
-                     expected=f"{day(meeting)} 之后的日期")
+                     expected=f"{iso_day(meeting)} 之后的日期")
         elif date is not None and date <= meeting:
             yield at(b, t, "R-R3", "error",
-                     f"完成时限 {day(date)} 不晚于党员大会（{day(meeting)}），整改时限应在会后",
-                     row=row, column="完成时限", found=day(date),
-                     expected=f"{day(meeting)} 之后的日期")
+                     f"完成时限 {iso_day(date)} 不晚于党员大会（{iso_day(meeting)}），整改时限应在会后",
+                     row=row, column="完成时限", found=iso_day(date),
+                     expected=f"{iso_day(meeting)} 之后的日期")
 
 
-def member_commitments(b: BranchInput, campaign: Campaign) -> Iterator[Issue]:
+def member_commitments(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
     """R-R4: 对象 is 班子 or a roster name (else error, dropped); every evaluated member who
     took part has an 整改承诺, a row with 对象 = that member (one warning listing who has not)."""
     t = b.table(C.RECTIFY)
     if t is None:
         return
     targets: set[str] = set()
-    member_of = member_index(b).get
-    for row, rec in records(t):
+    member_of = b.index.get
+    for row, rec in t.records:
         if fold(rec["对象"]) == C.TEAM:
             continue
         name = clean_name(rec["对象"])

@@ -44,16 +44,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-import pipeline.run
+import pipeline.app
 from pipeline import contract as C
+from pipeline.app import Validation as Outcome
 from pipeline.cli import main
 from pipeline.config import Campaign, load_campaign
-from pipeline.excel.templates import build_workbook, meta_values
-from pipeline.inbox import walk
 from pipeline.issues import Issue
 from pipeline.normalize import clean_text
-from pipeline.people import Roster, load_roster
-from pipeline.run import Outcome
+from pipeline.people import Roster
+from pipeline.read.inbox import walk
+from pipeline.read.roster import load_roster
+from pipeline.write.templates import build_workbook, meta_values
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_INBOX = ROOT / "workbooks" / "inbox"
@@ -172,7 +173,7 @@ class Base:
             shutil.copytree(DEMO_INBOX, inbox, copy_function=shutil.copy2)
         campaign = load_campaign(CONFIG)
         roster = load_roster(ROSTER, campaign)
-        outcome = pipeline.run.validate(inbox, campaign, roster)
+        outcome = pipeline.app.validate(inbox, campaign, roster)
         return cls(root, inbox, campaign, roster,
                    statuses={f.name: f.status for f in outcome.report.files},
                    issues={issue_key(i) for i in outcome.report.issues},
@@ -253,16 +254,16 @@ class Run:
 
 @contextmanager
 def capture_outcome() -> Iterator[list[Outcome]]:
-    """Record the Outcome of every pipeline.run.validate call (the CLI imports it late)."""
+    """Record the Outcome of every pipeline.app.validate call (the CLI imports it late)."""
     seen: list[Outcome] = []
-    real = pipeline.run.validate
+    real = pipeline.app.validate
 
     def validate(*args: Any, **kwargs: Any) -> Outcome:
         outcome = real(*args, **kwargs)
         seen.append(outcome)
         return outcome
 
-    with mock.patch.object(pipeline.run, "validate", validate):
+    with mock.patch.object(pipeline.app, "validate", validate):
         yield seen
 
 
@@ -976,8 +977,8 @@ def full_width_digits(inbox: Path, base: Base) -> None:
 
 def _second_branch_xlsx(inbox: Path, base: Base, target: Path) -> None:
     """第二支部's workbook as the demo filled it, as .xlsx (the demo ships it as .xls)."""
-    from pipeline.demo import demo_scenarios
-    from pipeline.fill import fill_workbook
+    from demo.fill import fill_workbook
+    from demo.inbox import demo_scenarios
 
     scenario = demo_scenarios(base.campaign, base.roster, 2017)["第二支部"]
     target.write_bytes(fill_workbook(base.template("第二支部"), scenario))
@@ -1107,7 +1108,7 @@ def same_file_twice(inbox: Path, base: Base) -> None:
 NEWER = "第一支部（更正）.xlsx"
 
 
-def _newest_wins(run: Run) -> None:
+def newest_wins(run: Run) -> None:
     assert run.outcome is not None
     b = next(b for b in run.outcome.branches if b.branch == "第一支部")
     assert {t.file for t in b.tables.values()} == {NEWER}
@@ -1116,7 +1117,7 @@ def _newest_wins(run: Run) -> None:
     assert listed.get(ONE) == "已被替代" and listed.get(NEWER) == "已采用"
 
 
-@kind("two-versions", exit_code=0, status={ONE: "已被替代", NEWER: "已采用"}, check=_newest_wins)
+@kind("two-versions", exit_code=0, status={ONE: "已被替代", NEWER: "已采用"}, check=newest_wins)
 def two_versions(inbox: Path, base: Base) -> None:
     """A corrected version sent later (实到 32 → 33): the newest wins, the old is listed."""
     edit(inbox / ONE, lambda wb: put(wb[C.MEETINGS], 3, "实到", 33), target=inbox / NEWER)
@@ -1215,7 +1216,7 @@ LONG_TEXT = ("班子成员联系服务群众不够深入，" * 2900)[:43_210] + 
 
 
 def _long_text_kept(run: Run) -> None:
-    from pipeline.excel.filing import CONTINUATION, CONTINUED
+    from pipeline.write.layout import CONTINUATION, CONTINUED
 
     rows = run.filing_rows(C.PROBLEMS)
     header = next(r for r in rows if r and "问题描述" in r)

@@ -13,11 +13,11 @@ import pytest
 from builders import filing_values
 from click.testing import CliRunner
 
+from demo.fill import save_bytes
 from pipeline import contract as C
 from pipeline.cli import main
-from pipeline.excel.read import read_path
-from pipeline.excel.table import locate_sheet
-from pipeline.fill import save_bytes
+from pipeline.read import read_path
+from pipeline.read.table import locate_sheet
 
 from .corpus import CONFIG, ROSTER, Base, column, last_row
 

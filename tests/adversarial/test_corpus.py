@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.inbox import PARTLY_USED, SUPERSEDED, USED
+from pipeline.read.intake import PARTLY_USED, SUPERSEDED, USED
 
 from .corpus import REGISTRY, ROOT, Base, Kind, Run, build, cli_args, run_kind
 

@@ -10,7 +10,7 @@ import io
 import pytest
 import xlsxwriter
 
-from pipeline.excel.read import UnreadableFile, read_bytes
+from pipeline.read import UnreadableFile, read_bytes
 
 from .corpus import meetings_rows, ods_book, rezip, sheet_part
 

@@ -1,6 +1,6 @@
 """The demo: a synthetic office roster (workbooks/roster.xlsx) and a filled inbox (workbooks/inbox/).
 
-    python -m pipeline.demo [--config FILE] [--seed N] [--inbox DIR] [--no-xls]
+    python -m demo [--config FILE] [--seed N] [--inbox DIR] [--no-xls]
 
 Deterministic: the same seed gives the same bytes in every .xlsx (fixed document times,
 seeded random.Random, no wall clock). The one .xls is converted by LibreOffice, whose output
@@ -16,7 +16,7 @@ Branches send in stages, as the seed's timeline asks: the final files (saved in 
 the top of the inbox; the earlier sends lie in dated subfolders, as the office saves each day's
 e-mail attachments (`inbox/2017-03-20/第一支部.xlsx`, the folder named by the Beijing date the
 workbook was saved). An earlier send is the same scenario with fewer sheets filled in (the
-others untouched template) and only what had happened by then (pipeline.fill.as_sent):
+others untouched template) and only what had happened by then (demo.scenario.as_sent):
   1. 谈心谈话 by 3/20;  2. + 问题清单 between 3/22 and 3/24;
   3. + 民主测评, 会议情况 and the attendance in 党员名册 on the evening of the 3/31 meeting
      (the 党总支: + 会议情况 after its 总支委员会 on 3/30);
@@ -30,147 +30,44 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import os
 import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
-
-from pipeline import contract as C
-from pipeline.config import DEFAULT_CONFIG, Campaign, ConfigError, load_campaign
-from pipeline.excel.read import UnreadableFile, read_bytes, read_path
-from pipeline.excel.style import Formats, fit_widths, new_workbook, print_setup
-from pipeline.fill import (
-    NOTE,
-    Absence,
-    Plan,
-    Scenario,
+from demo.fill import fill_workbook
+from demo.records import NOTE, Absence, Plan, Scenario
+from demo.roster import SAME_NAME, branch_members, roster_bytes, roster_rank
+from demo.scenario import (
     add_late_talk,
     as_sent,
     drop_talks_between,
-    fill_workbook,
     local_day,
     make_scenario,
     with_grade,
 )
+from pipeline import contract as C
+from pipeline.config import Campaign
 from pipeline.normalize import clean_text
-from pipeline.people import Member, Roster, RosterError, load_roster
+from pipeline.people import Member, Roster
+from pipeline.read import UnreadableFile, read_bytes, read_path
+from pipeline.read.roster import load_roster
 
 DEFAULT_SEED = 2017
+
+
+class DemoError(Exception):
+    """The demo cannot be written (LibreOffice missing or failing); args[0] in Chinese."""
 Builder = Callable[[Campaign, Roster, "str | None"], bytes]
 
 # --- synthetic names ------------------------------------------------------------------------
 
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严武戴莫孔向汤俞施倪殷"
-)
-GIVEN = (
-    "建华", "建国", "建军", "建平", "志强", "志明", "志伟", "国强", "国华", "国平", "海燕", "海涛", "海峰", "红梅", "红霞",
-    "红英", "丽娟", "丽华", "丽萍", "丽君", "秀英", "秀兰", "秀珍", "玉兰", "玉梅", "桂英", "桂芳", "淑珍", "淑华", "晓燕",
-    "晓红", "晓峰", "晓静", "晓婷", "文杰", "文华", "文静", "文涛", "立新", "立华", "春燕", "春梅", "秋菊", "冬梅", "雪梅",
-    "雪芳", "美玲", "美华", "慧敏", "慧娟", "慧君", "静怡", "思远", "思琪", "思源", "子涵", "雨婷", "雨欣", "欣怡", "佳怡",
-    "佳慧", "佳琪", "嘉怡", "梦洁", "婉婷", "倩倩", "瑞华", "瑞琪", "家乐", "俊峰", "浩然", "浩宇", "宇航", "天宇", "振华",
-    "振东", "永强", "永刚", "永红", "永华", "卫东", "卫华", "德明", "德胜", "晨曦", "晨阳", "一帆", "若兰", "诗琪", "诗涵",
-    "雅婷", "雅琴", "艳红", "艳华", "艳玲", "云霞", "云峰", "宏斌", "宏亮", "新华", "新民", "明华", "明辉", "明亮", "凯丽",
-    "翠兰", "翠英", "金凤", "凤英", "凤兰", "素梅", "素珍", "月英", "月华", "兰英", "琳琳", "莉莉", "婷婷", "敏敏", "伟民",
-    "伟华", "光明", "光辉", "少华", "少杰", "学文", "林峰", "颖慧", "蕾蕾", "燕萍", "鹏飞", "鹏程", "鸿飞", "启明", "向东",
-    "向阳", "益民", "培林", "树林", "长青", "爱华", "爱民", "晓军", "晓光"
-)
-# Combinations that are the names of well-known people: never generated.
-BLOCKED = frozenset((
-    "王立军", "胡春华", "王志刚", "黄晓明", "林俊杰", "刘德华", "陈晓东", "王宏伟", "蔡国庆", "罗振宇", "张一鸣", "吴亦凡", "张学良",
-    "李建国", "王建国", "周光明", "刘晓光"
-))
-SAME_NAME = "王伟"  # the deliberate same-name pair: 王伟 and 王伟(2) (R-P1)
-
-
-def person_name(rng: random.Random, taken: set[str]) -> str:
-    """A common-looking Chinese name (surname + two-character given name) not in `taken`."""
-    while True:
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        if name not in taken and name not in BLOCKED:
-            taken.add(name)
-            return name
-
-
-def cn_number(n: int) -> str:
-    """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五 (branch names like 第二十一支部)."""
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    if n < 1000:
-        rest = n % 100
-        tail = "" if rest == 0 else ("零" + digits[rest] if rest < 10 else
-                                     (digits[rest // 10] + "十" + (digits[rest % 10] if rest % 10 else "")))
-        return digits[n // 100] + "百" + tail
-    return str(n)
-
-
-def roster_rank(m: Member) -> int:
-    """Office roster order inside a 党小组: secretaries, committee members, then members."""
-    if C.GENERAL_SECRETARY in m.roles or C.BRANCH_SECRETARY in m.roles:
-        return 0
-    return 1 if m.roles else 2
-
-
-def branch_members(rng: random.Random, branch: str, size: int, taken: set[str],
-                   committee: int | None = None, groups: int = 2) -> list[Member]:
-    """One branch: a 支部书记, 2–4 支部委员, 1–2 预备党员, members split over `groups` 党小组;
-    returned in roster order (by 党小组, committee first)."""
-    n_committee = committee if committee is not None else rng.randint(3, 5)
-    names = [person_name(rng, taken) for _ in range(size)]
-    roles: list[tuple[str, ...]] = [(C.BRANCH_SECRETARY,)] + [(C.BRANCH_MEMBER,)] * (
-        n_committee - 1) + [()] * (size - n_committee)
-    probationary = set(rng.sample(range(n_committee, size), rng.randint(1, 2)))
-    order = list(range(size))
-    rng.shuffle(order)
-    group_names = [f"第{cn_number(g + 1)}党小组" for g in range(groups)]
-    group_of = {i: group_names[k * groups // size] for k, i in enumerate(order)}
-    members = [Member(name=names[i], branch=branch, group=group_of[i], roles=roles[i],
-                      kind=C.PROBATIONARY if i in probationary else C.FULL_MEMBER)
-               for i in range(size)]
-    return sorted(members, key=lambda m: (group_names.index(m.group), roster_rank(m),
-                                          members.index(m)))
-
-
-def synthetic_roster(campaign: Campaign, branches: int, seed: int,
-                     sizes: tuple[int, int] = (25, 45)) -> list[Member]:
-    """A plain roster of `branches` branches (第一支部, 第二支部, …) for benchmarks: the first
-    branch's secretary is 总支书记, the next four secretaries are 总支委员."""
-    rng = random.Random(f"orglife-roster/{seed}")
-    taken: set[str] = set()
-    members: list[Member] = []
-    for b in range(branches):
-        taken.clear()  # names need only be unique inside a branch (R-P1)
-        branch = f"第{cn_number(b + 1)}支部"
-        group = branch_members(rng, branch, rng.randint(*sizes), taken,
-                               groups=campaign.groups_per_branch)
-        if b < 5:
-            extra = C.GENERAL_SECRETARY if b == 0 else C.GENERAL_MEMBER
-            group = [dataclasses.replace(m, roles=(*m.roles, extra)) if m.secretary else m
-                     for m in group]
-        members += group
-    return members
-
-
-# --- the demo 党总支 --------------------------------------------------------------------------
-
-# (branch, members, committee incl. the 支部书记)
 DEMO_BRANCHES = (("第一支部", 34, 3), ("第二支部", 41, 4), ("第三支部", 28, 3), ("第四支部", 37, 4))
 SAVED = {  # docProps modified of each file sent (UTC as stored by Excel)
     "第一支部": dt.datetime(2017, 4, 12, 9, 5),
@@ -313,35 +210,8 @@ def demo_plans(campaign: Campaign, roster: Roster, seed: int) -> dict[str, Plan]
 # --- writing --------------------------------------------------------------------------------
 
 
-def roster_bytes(members: Sequence[Member], campaign: Campaign) -> bytes:
-    """The office roster as the 党总支 keeps it: title row, then the SPEC §8 columns."""
-    buf = io.BytesIO()
-    created = dt.datetime.combine(campaign.plan_date or campaign.deadline("self_check"),
-                                  dt.time(9, 0))
-    wb = new_workbook(buf, created, f"{campaign.organisation}党员名册", campaign.organisation)
-    f = Formats(wb)
-    ws = wb.add_worksheet("党员名册")
-    headers = list(C.ROSTER_COLUMNS)
-    rows = [[m.name, m.branch, m.group, m.role, m.kind, C.YES if m.leading_cadre else C.NO,
-             C.YES if m.attended_dlm else C.NO] for m in members]
-    ws.merge_range(0, 0, 0, len(headers) - 1, f"{campaign.organisation}党员名册（{campaign.year}年）",
-                   f.title)
-    ws.set_row(0, 28)
-    for c, h in enumerate(headers):
-        ws.write_string(1, c, h, f.header)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row):
-            ws.write_string(r, c, value, f.text)  # names and codes are text, always
-    for c, width in enumerate(fit_widths(headers, rows)):
-        ws.set_column(c, c, width)
-    ws.autofilter(1, 0, len(rows) + 1, len(headers) - 1)
-    print_setup(ws, 1, len(headers), landscape=False)
-    wb.close()
-    return buf.getvalue()
-
-
 def _default_builder() -> Builder:
-    from pipeline.excel.templates import build_workbook
+    from pipeline.write.templates import build_workbook
 
     return build_workbook
 
@@ -480,7 +350,7 @@ def _write_xls(xlsx: bytes, target: Path, refresh: bool = False) -> str:
         return f"{target.name}：内容未变，保留原文件"
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise click.ClickException("需要 LibreOffice（soffice）把第二支部的表格另存为 .xls")
+        raise DemoError("需要 LibreOffice（soffice）把第二支部的表格另存为 .xls")
     with tempfile.TemporaryDirectory(prefix="orglife-demo-") as tmp:
         work = Path(tmp)
         source = work / f"{target.stem}.xlsx"
@@ -490,7 +360,7 @@ def _write_xls(xlsx: bytes, target: Path, refresh: bool = False) -> str:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
         produced = work / "out" / f"{target.stem}.xls"
         if done.returncode != 0 or not produced.exists():
-            raise click.ClickException(f"LibreOffice 转换失败：{done.stderr.strip()}")
+            raise DemoError(f"LibreOffice 转换失败：{done.stderr.strip()}")
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(produced, target)
     return f"{target.name}：已由 LibreOffice 另存为 .xls"
@@ -498,34 +368,3 @@ def _write_xls(xlsx: bytes, target: Path, refresh: bool = False) -> str:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
-              show_default=True, help="活动配置文件 campaign.toml")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="随机种子")
-@click.option("--inbox", type=click.Path(path_type=Path), default=None,
-              help="收件箱文件夹（默认为名册旁的 inbox）")
-@click.option("--no-xls", is_flag=True, help="不调用 LibreOffice 生成 .xls")
-@click.option("--refresh-xls", is_flag=True, help="内容未变也重新生成 .xls")
-def main(config_path: Path, seed: int, inbox: Path | None, no_xls: bool,
-         refresh_xls: bool) -> None:
-    """生成演示用党员名册和各支部已填写的报送表格（收件箱）。"""
-    try:
-        campaign = load_campaign(config_path)
-        result = generate(campaign, seed, inbox=inbox, xls=not no_xls, refresh_xls=refresh_xls)
-    except ConfigError as exc:
-        click.echo(f"配置错误：{exc}", err=True)
-        sys.exit(2)
-    except RosterError as exc:
-        click.echo("演示名册有误：\n" + "\n".join(i.text for i in exc.issues), err=True)
-        sys.exit(1)
-    click.echo(f"党员名册：{result.roster}")
-    for path in result.files:
-        click.echo(f"  {path}")
-    for note in result.notes:
-        click.echo(f"  {note}")
-
-
-if __name__ == "__main__":
-    main()

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ from pipeline import contract as C
 from pipeline.normalize import DateError, fold, from_serial, is_blank
 
 if TYPE_CHECKING:
-    from pipeline.excel.read import RawSheet
+    from pipeline.read import RawSheet
 
 HEADER_SCAN_ROWS = 30
 DATE_HEADERS = frozenset(c.header for s in C.SHEETS.values() for c in s.columns if c.kind == "date")
@@ -64,24 +64,23 @@ def _header_key_str(value: str) -> str:
     return key.rstrip(":")
 
 
-@dataclass
-class Table:
-    """One sheet's data area: `frame` indexed by Excel row number, columns by header text.
+Record = dict[str, Any]  # one data row: header → cell value
 
-    `raw` is the whole sheet as read (row 0 = Excel row 1), for values outside the table
-    such as a 计票 sheet's 发出票数 cell; it is shared, not copied."""
+
+@dataclass(frozen=True)
+class Table:
+    """One sheet's data area, parsed once: every data row as (Excel row, {header: value}) in
+    sheet order, the header's letters and row. `raw` is the whole sheet as read (row 0 = Excel
+    row 1), for values outside the table; it is shared, not copied. Read it, never change it."""
 
     file: str
     sheet: str
-    frame: pd.DataFrame
+    columns: tuple[str, ...]
+    records: tuple[tuple[int, Record], ...]
     letters: dict[str, str]
     header_row: int
-    extra_columns: list[str] = field(default_factory=list)
+    extra_columns: tuple[str, ...] = ()
     raw: Sequence[Sequence[Any]] = field(default=(), repr=False, compare=False)
-    # Results derived from this table's rows, kept by their makers (e.g. the members that
-    # people.members_from_table reads). Not copied by dataclasses.replace(): a copy with
-    # other rows starts afresh.
-    memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def cell(self, row: int, column: str) -> str:
         """Excel address of a value, e.g. cell(7, '谈话人') → 'A7'."""
@@ -89,7 +88,27 @@ class Table:
 
     @property
     def rows(self) -> int:
-        return len(self.frame)
+        return len(self.records)
+
+    @property
+    def row_numbers(self) -> frozenset[int]:
+        return frozenset(r for r, _ in self.records)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as an object DataFrame indexed by Excel row (for inspection and tests; the
+        pipeline reads `records`)."""
+        frame = pd.DataFrame([[rec[c] for c in self.columns] for _, rec in self.records],
+                             index=pd.Index([r for r, _ in self.records], dtype=np.int64),
+                             columns=list(self.columns), dtype=object)
+        frame.index.name = "行"
+        return frame
+
+    def without(self, rows: Collection[int]) -> Table:
+        """The table without these Excel rows (itself when none of them is here)."""
+        if not rows or not any(r in rows for r, _ in self.records):
+            return self
+        return replace(self, records=tuple((r, rec) for r, rec in self.records if r not in rows))
 
 
 @dataclass(frozen=True)
@@ -256,22 +275,9 @@ def data_rows(rows: Sequence[Sequence[Any]], header: Header) -> dict[int, list[A
     return data
 
 
-@functools.lru_cache(maxsize=1024)
-def _columns(names: tuple[str, ...]) -> pd.Index:
-    """The column index of these names (immutable: frames may share it)."""
-    return pd.Index(list(names))
-
-
-def _frame(data: dict[int, list[Any]], names: list[str]) -> pd.DataFrame:
-    """pd.DataFrame.from_dict(data, orient="index", columns=names, dtype=object), the same
-    frame, built from one object array (faster)."""
-    if data and names:
-        values = np.array(list(data.values()), dtype=object)
-        if values.shape == (len(data), len(names)):
-            index = pd.Index(np.fromiter(data, dtype=np.int64, count=len(data)))
-            return pd.DataFrame(values, index=index, columns=_columns(tuple(names)),
-                                dtype=object, copy=False)
-    return pd.DataFrame.from_dict(data, orient="index", columns=names, dtype=object)
+def count_data_rows(rows: Sequence[Sequence[Any]], header: Header) -> int:
+    """How many data rows a located table would have (for 行数核对 of superseded sheets)."""
+    return len(data_rows(rows, header))
 
 
 def _serial_1904(value: Any) -> Any:
@@ -316,38 +322,27 @@ def _table(rows: Sequence[Sequence[Any]], header: Header, *, file: str, sheet: s
         for values in data.values():
             for i in dates:
                 values[i] = _serial_1904(values[i])
-    frame = _frame(data, names)
-    if frame.empty:
-        frame = pd.DataFrame(columns=names, dtype=object)
-    frame.index.name = "行"
-    return Table(file=file, sheet=sheet, frame=frame,
+    records = tuple((r, dict(zip(names, values))) for r, values in data.items())
+    return Table(file=file, sheet=sheet, columns=tuple(names), records=records,
                  letters={name: col_letter(c) for name, c in columns.items()},
                  header_row=header.row + 1,
-                 extra_columns=[n for n in names if n in header.extras], raw=rows)
+                 extra_columns=tuple(n for n in names if n in header.extras), raw=rows)
 
 
 def sheet_header(sheet: RawSheet, required: Sequence[str], *,
                  synonyms: Mapping[str, str] | None = None,
                  keep: Sequence[str] = ()) -> Header | MissingColumns:
-    """find_header() on a RawSheet with its merged ranges, kept on the sheet: the inbox (is the
-    sheet filled?) and the rules (locate) ask for the same header of the same rows."""
-    key = (tuple(required), tuple(synonyms.items()) if synonyms else (), tuple(keep))
-    memo = getattr(sheet, "headers", None)
-    found = memo.get(key) if memo is not None else None
-    if found is None:
-        found = find_header(sheet.rows, required, synonyms=synonyms, keep=keep,
-                            merged=sheet.merged)
-        if memo is not None:
-            memo[key] = found
-    return found
+    """find_header() on a RawSheet, with its merged ranges."""
+    return find_header(sheet.rows, required, synonyms=synonyms, keep=keep, merged=sheet.merged)
 
 
 def locate_sheet(sheet: RawSheet, required: Sequence[str], *, file: str,
-                 synonyms: Mapping[str, str] | None = None,
-                 keep: Sequence[str] = ()) -> Table | MissingColumns:
-    """locate() on a RawSheet, with its merged ranges."""
-    header = sheet_header(sheet, required, synonyms=synonyms, keep=keep)
+                 synonyms: Mapping[str, str] | None = None, keep: Sequence[str] = (),
+                 header: Header | MissingColumns | None = None) -> Table | MissingColumns:
+    """locate() on a RawSheet, with its merged ranges; `header` when already found (the
+    inbox finds each sheet's header once, to tell whether it was filled in)."""
+    if header is None:
+        header = sheet_header(sheet, required, synonyms=synonyms, keep=keep)
     if isinstance(header, MissingColumns):
         return header
-    return _table(sheet.rows, header, file=file, sheet=sheet.name,
-                  date1904=getattr(sheet, "date1904", False))
+    return _table(sheet.rows, header, file=file, sheet=sheet.name, date1904=sheet.date1904)

@@ -1,0 +1,49 @@
+"""Small helpers of consolidation: frames with fixed columns, shares, rows of a table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from pipeline.normalize import (
+    DateError,
+    parse_date,
+    text,
+)
+from pipeline.read.table import Table
+
+
+def table_rows(table: Table | None) -> tuple[tuple[int, dict[str, Any]], ...]:
+    """A table's (Excel row, record) pairs; none for a sheet not sent."""
+    return table.records if table is not None else ()
+
+
+def date_or_text(value: Any, year: int) -> dt.date | str | None:
+    """A date cell as a date; a value that is not a date stays as its text (rules report it)."""
+    try:
+        return parse_date(value, year)
+    except DateError:
+        return text(value)
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+
+def frame_of(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """Rows → object frame with exactly `columns` (None where absent), index 0..n-1."""
+    data = [[r.get(c) for c in columns] for r in rows]
+    return pd.DataFrame(data, columns=list(columns), dtype=object)
+
+
+def cell_letters(cell: str) -> str:
+    return "".join(ch for ch in cell if ch.isalpha()).upper()
+
+
+def joined_names(names: Iterable[str]) -> str:
+    return "、".join(names)
+
