@@ -15,12 +15,22 @@ from click.testing import CliRunner
 from pipeline.ballots.layout import parse_qr, split_pages
 from pipeline.ballots.papers import branch_papers, layout_for
 from pipeline.cli import main
-from pipeline.people import evaluated_in_order, load_roster
+from pipeline.people import evaluated_in_order
+from pipeline.read.roster import load_roster
 
 BRANCH = "第三支部"
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or
                                    shutil.which("pdftoppm") is None,
                                    reason="poppler-utils (pdftotext, pdftoppm) not installed")
+
+
+def needs_cjk_font() -> None:
+    from pipeline.ballots.pdf import FontMissing, font_file
+
+    try:
+        font_file("")
+    except FontMissing as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +40,7 @@ def roster(campaign):
 
 @pytest.fixture(scope="module")
 def papers(campaign, roster):
+    needs_cjk_font()
     return branch_papers(campaign, roster, BRANCH)
 
 
@@ -152,6 +163,7 @@ def test_count_sheet_is_blank_with_every_evaluated_member(papers, roster, tmp_pa
 
 
 def test_ballots_command_writes_every_branch(tmp_path, campaign, roster):
+    needs_cjk_font()
     out = tmp_path / "papers"
     result = CliRunner().invoke(main, ["ballots", "--config", str(campaign.source), "-o",
                                        str(out)])

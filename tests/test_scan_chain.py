@@ -21,11 +21,20 @@ from pipeline.ballots.papers import ballot_pdf, layout_for
 from pipeline.ballots.review import scan_to_inbox
 from pipeline.ballots.settings import ballot_settings
 from pipeline.cli import main
-from pipeline.people import load_roster
+from pipeline.read.roster import load_roster
 
 DPI = 200  # enough for the reader (it works at 6 px/mm) and quick to draw
 BRANCH = "第三支部"
 PLAIN = ("tick", "cross", "filled", "circle", "pencil")
+
+
+def needs_cjk_font() -> None:
+    from pipeline.ballots.pdf import FontMissing, font_file
+
+    try:
+        font_file("")
+    except FontMissing as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +45,7 @@ def roster(campaign):
 @pytest.fixture(scope="module")
 def sheet(campaign, roster):
     """The branch's layout and its blank pages rendered as a scanner would see them."""
+    needs_cjk_font()
     layout = layout_for(campaign, BRANCH, roster.of_branch(BRANCH))
     return layout, render(ballot_pdf(layout, campaign, ballot_settings(campaign)), DPI)
 
@@ -117,30 +127,60 @@ def test_scanned_ballots_give_the_known_tallies(tmp_path, campaign, roster, shee
     assert review_rows(written.paths[0]) == []
 
 
+def filed_results(path: Path) -> dict[tuple[str, str], dict[str, object]]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("民主评议结果").to_python()
+    header_at = next(i for i, r in enumerate(rows) if "姓名" in r and "优秀票" in r)
+    header = [str(v) for v in rows[header_at]]
+    return {(r[header.index("支部")], r[header.index("姓名")]): dict(zip(header, r))
+            for r in rows[header_at + 1:] if r and r[0]}
+
+
+def filed_issues(path: Path) -> list[dict[str, object]]:
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("校验问题").to_python()
+    header_at = next(i for i, r in enumerate(rows) if "规则" in r)
+    header = [str(v) for v in rows[header_at]]
+    return [dict(zip(header, r)) for r in rows[header_at + 1:] if r and r[0]]
+
+
 def test_consolidate_reads_the_scanned_tally(tmp_path, campaign, roster, sheet):
-    """The inbox's tally reader ("format (b)") takes the scan workbook as the branch's 计票."""
+    """The inbox's tally reader ("format (b)") takes the scan workbook as the branch's 计票;
+    a 无效 counts in no grade, a 待复核 keeps the tally provisional (R-S1) until decided."""
     layout, bases = sheet
     rng = random.Random(7)
     ballots = [plain_votes(layout, rng) for _ in range(4)]
+    doubled, erased = layout.pages[0].rows[0].name, layout.pages[0].rows[1].name
+    ballots[0][0][0] = Vote("double", 0, 1)
+    ballots[1][0][1] = Vote("erased", 2, 3)
     scans = make_scans(tmp_path, layout, bases, ballots, ["300dpi", "jpeg50"])
     inbox = tmp_path / "inbox"
-    scan_to_inbox(scans, campaign, roster, inbox, {BRANCH: 4}, workers=1)
+    written = scan_to_inbox(scans, campaign, roster, inbox, {BRANCH: 4}, workers=1)
     out = tmp_path / "filing.xlsx"
-    result = CliRunner().invoke(main, ["consolidate", str(inbox), "--config",
-                                       str(campaign.source), "-o", str(out)])
+    args = ["consolidate", str(inbox), "--config", str(campaign.source), "-o", str(out)]
+    result = CliRunner().invoke(main, args)
     assert out.exists(), result.output
-    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("民主评议结果").to_python()
-    header_at = next(i for i, r in enumerate(rows) if "姓名" in r and "优秀票" in r)
-    header = [str(v) for v in rows[header_at]]
-    filed = {(r[header.index("支部")], r[header.index("姓名")]): dict(zip(header, r))
-             for r in rows[header_at + 1:] if r and r[0]}
     want = expected_counts(layout, ballots)
+    want[erased] = want[erased] - Counter({campaign.grades[2]: 1})  # still pending
+    filed = filed_results(out)
     for name, counts in want.items():
         row = filed[BRANCH, name]
         for grade in campaign.grades:
             assert row[f"{grade}票"] == counts.get(grade, 0), (name, grade)
         assert row["弃权票"] == counts.get("弃权", 0)
         assert row["有效票"] == sum(counts.get(g, 0) for g in campaign.grades)
+    assert want[doubled]["无效"] == 1
+    pending = [i for i in filed_issues(out) if i["规则"] == "R-S1"]
+    assert len(pending) == 1 and erased in str(pending[0]["说明"])
+    assert not [i for i in filed_issues(out) if i["规则"] == "R-B2"]
+
+    # The 计票人 decides the mark; after the re-scan the filing has the final count.
+    book = openpyxl.load_workbook(written.paths[0])
+    book["扫描复核"]["E3"] = campaign.grades[2]
+    book.save(written.paths[0])
+    scan_to_inbox(scans, campaign, roster, inbox, {BRANCH: 4}, workers=1)
+    CliRunner().invoke(main, args)
+    row = filed_results(out)[BRANCH, erased]
+    assert row[f"{campaign.grades[2]}票"] == want[erased][campaign.grades[2]] + 1
+    assert not [i for i in filed_issues(out) if i["规则"] == "R-S1"]
 
 
 def test_double_mark_is_invalid_and_an_erased_mark_goes_to_review(tmp_path, campaign, roster,

@@ -26,7 +26,7 @@ REVIEW = "待复核"
 
 INSET = 1.1  # mm inside the printed square: clear of its line even when the warp is 0.5 mm off
 INK_LEVEL = 0.22  # darkness (0 paper … 1 black) of a stroke
-STRONG_LEVEL = 0.35  # darkness of a pen or a pencil pressed on (an eraser's ghost stays below)
+STRONG_LEVEL = 0.28  # a pen, or a pencil pressed on; an eraser's ghost stays below 0.23 (measured)
 FAINT_LEVEL = 0.09  # darkness of a trace: erased pencil, a light smudge
 MARK_INK = 0.045  # share of the interior: at least a short stroke
 MARK_STRONG = 0.02  # … of which this share is firmly dark

@@ -30,8 +30,8 @@ from pipeline.ballots.layout import (
 )
 from pipeline.ballots.settings import BallotSettings, ballot_settings
 from pipeline.config import Campaign
-from pipeline.excel.templates import cn_date
 from pipeline.people import Member, Roster, evaluated_in_order
+from pipeline.write.template_book import cn_date
 
 NAME_PT = 12.0
 BODY_PT = 10.5  # the minimum for anything a voter reads

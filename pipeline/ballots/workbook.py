@@ -15,13 +15,13 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from pipeline import contract as C
-from pipeline.ballots.decide import ABSTAIN, INVALID, REVIEW
+from pipeline.ballots.decide import ABSTAIN, INVALID
 from pipeline.ballots.scan import BranchScan, member_counts
 from pipeline.config import Campaign
-from pipeline.excel import style
-from pipeline.excel.templates import meta_values
+from pipeline.write import style
+from pipeline.write.templates import meta_values
 
-REVIEW_SHEET = "扫描复核"
+REVIEW_SHEET = C.SCAN_REVIEW
 REVIEW_HEADERS = ("编号", "姓名", "图像", "机器判读", "复核结论", "备注")
 IMAGE_SCALE = 0.5  # the crops are 6 px/mm; half size still shows a pencil tick clearly
 IMAGE_COL_WIDTH = 84
@@ -39,7 +39,8 @@ class Totals:
 
 
 def tally_headers(campaign: Campaign) -> list[str]:
-    return ["姓名", *campaign.grades, ABSTAIN, INVALID, REVIEW, C.TALLY_ISSUED, C.TALLY_RETURNED]
+    return ["姓名", *campaign.grades, ABSTAIN, C.TALLY_INVALID, C.TALLY_PENDING, C.TALLY_ISSUED,
+            C.TALLY_RETURNED]
 
 
 def build(b: BranchScan, campaign: Campaign, totals: Totals, notes: dict[str, str]) -> bytes:
