@@ -2,11 +2,11 @@
 
 The demo campaign's 测评表 are rendered at 300 dpi, each copy marked in code with seeded random
 votes in the styles people use (√, ×, filled box, circle, light pencil, a crossed-out
-correction, an erased mark, blank), then degraded as scanners and phones do. `orglife scan`'s
+correction, an erased mark, a tick between two boxes, blank), then degraded as scanners and phones do. `orglife scan`'s
 library reads them; every row is compared with the vote drawn: right, sent to review, or
 wrong (the target is 0 wrong). "decided" is the share of all marks read without review;
-"clear" the share of the marks without a correction or an erasure (those go to review by
-design). Writes outputs/bench-scan.json.
+"clear" the share of the marks without a correction, an erasure or a tick between boxes (those
+go to review by design). Writes outputs/bench-scan.json.
 
 The drawing and degrading helpers are also what the tests use (tests/test_scan_*.py).
 """
@@ -34,8 +34,9 @@ DPI = 300
 
 # style → weight among member rows (corrections and erasures are rare, as on real ballots)
 STYLES = {"tick": 40, "cross": 14, "filled": 8, "circle": 8, "pencil": 12, "blank": 8,
-          "correction": 0.6, "erased": 0.4}
-AMBIGUOUS = ("correction", "erased")  # a person must decide these: review is the right answer
+          "correction": 0.6, "erased": 0.4, "between": 0.3}
+# A person must decide these: review is the right answer.
+AMBIGUOUS = ("correction", "erased", "between")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Vote:
         """What a careful person reads; corrections and erasures are for a person to decide."""
         if self.style == "double":
             return INVALID
+        if self.style == "between":  # in neither box: any decision would be a guess
+            return REVIEW
         return grades[self.box] if self.box is not None else ABSTAIN
 
 
@@ -124,12 +127,21 @@ def random_vote(rng: random.Random, n_grades: int) -> Vote:
     if style in ("correction", "erased"):
         other = rng.choice([i for i in range(n_grades) if i != box])
         return Vote(style, box, other)
+    if style == "between":
+        box = min(box, n_grades - 2)
+        return Vote(style, box, box + 1)
     return Vote(style, box)
 
 
 def draw_vote(img: np.ndarray, boxes: Sequence[Rect], vote: Vote, rng: random.Random,
               dpi: int = DPI) -> None:
     if vote.style == "blank":
+        return
+    if vote.style == "between":  # a tick in the space between two boxes
+        assert vote.box is not None and vote.other is not None
+        a, b = boxes[vote.box], boxes[vote.other]
+        middle = Rect((a.x + a.w + b.x) / 2 - a.w / 2 + rng.uniform(-1.5, 1.5), a.y, a.w, a.h)
+        draw_mark(img, middle, "tick", rng, dpi)
         return
     if vote.style == "double":
         assert vote.box is not None and vote.other is not None

@@ -179,3 +179,20 @@ def test_text_size_helper_reads_real_values(papers):
     doc = pdfium.PdfDocument(papers[f"{BRANCH}-民主测评表.pdf"])
     tp = doc[0].get_textpage()
     assert max(pdfium_c.FPDFText_GetFontSize(tp, i) for i in range(tp.count_chars())) == 18
+
+
+def test_ballot_settings_come_from_the_config(campaign):
+    from dataclasses import replace
+
+    from pipeline.ballots.settings import ballot_settings
+    from pipeline.config import ConfigError
+
+    s = ballot_settings(campaign)
+    assert s.title == "2017年民主评议党员测评表"
+    assert "“优秀”“合格”“基本合格”“不合格”四个等次" in s.instructions[0]
+    raw = {**campaign.raw, "ballots": {"issued": {"第一支部": "三十"}}}
+    with pytest.raises(ConfigError, match="ballots.issued.第一支部"):
+        ballot_settings(replace(campaign, raw=raw))
+    raw = {**campaign.raw, "ballots": {"title": "{yaer}年测评表"}}
+    with pytest.raises(ConfigError, match="占位符"):
+        ballot_settings(replace(campaign, raw=raw))

@@ -308,3 +308,17 @@ def test_a_page_whose_qr_is_unreadable_is_identified_by_its_markers(tmp_path, ca
     got = tally_rows(written.paths[0])
     for name, counts in expected_counts(layout, ballots).items():
         assert all(got[name][g] == counts.get(g, 0) for g in campaign.grades)
+
+
+def test_a_tick_between_two_boxes_goes_to_review(tmp_path, campaign, roster, sheet):
+    layout, bases = sheet
+    rng = random.Random(17)
+    ballots = [plain_votes(layout, rng)]
+    ballots[0][0][3] = Vote("between", 1, 2)
+    name = layout.pages[0].rows[3].name
+    scans = make_scans(tmp_path, layout, bases, ballots, ["300dpi"])
+    written = scan_to_inbox(scans, campaign, roster, tmp_path / "inbox", {BRANCH: 1}, workers=1)
+    got = tally_rows(written.paths[0])[name]
+    assert got["待复核"] == 1 and sum(got[g] for g in campaign.grades) == 0
+    [mark] = review_rows(written.paths[0])
+    assert mark["姓名"] == name and "之间" in str(mark["机器判读"])
