@@ -35,8 +35,10 @@ status: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The district-scale consolidate run, then the scanned-ballot accuracy table (bench/scan.py).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.scan --config $(CONFIG) --out $(OUT)/bench-scan.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench demo
@@ -64,3 +66,10 @@ feedback: $(STAMP)
 
 publicity: $(STAMP)
 	$(BIN)/orglife publicity $(INBOX) --config $(CONFIG) -o $(OUT)/公示
+
+.PHONY: ballots bench-scan
+ballots: $(STAMP)
+	$(BIN)/orglife ballots --config $(CONFIG) -o $(OUT)/测评表
+
+bench-scan: $(STAMP)
+	$(BIN)/python -m bench.scan --config $(CONFIG) --out $(OUT)/bench-scan.json
