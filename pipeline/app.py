@@ -91,6 +91,8 @@ def accounting(intake: Intake, inputs: Sequence[BranchInput],
             continue
         rows = intake.superseded_rows[(loser.name, sheet)]
         counts.append(SheetCount(loser.name, sheet, loser.branch, read=rows, superseded=rows))
+    for file, tab, branch, rows in intake.unread:  # tabs no rule reads (read/stray.py)
+        counts.append(SheetCount(file, tab, branch, read=rows, reported=rows))
     counts.sort(key=lambda c: (c.branch, c.file, c.sheet))
     return counts
 

@@ -70,7 +70,9 @@ def newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
     sent_by_file: dict[str, set[str]] = {f.name: set() for f, _ in placed}
     for f, book in placed:
         seen: set[str] = set()
-        for sheet in book.sheets.values():
+        # a tab named exactly as the contract sheet first: a stray "谈心谈话 " beside the real
+        # one is reported by read/stray.py, never read instead of it
+        for sheet in sorted(book.sheets.values(), key=lambda s: s.name != contract_name(s.name)):
             name = contract_name(sheet.name)
             if name is None or name in seen or sheet.error:
                 continue
@@ -152,4 +154,4 @@ def report_duplicates(intake: Intake, duplicates: list[tuple[InputFile, InputFil
             "R-F4", "warning",
             f"与 {original.name} 内容完全相同（重复报送 {len(copies)} 份：{names}），"
             f"只采用 {original.name} 一份", branch=original.branch, file=copies[0].name,
-            found=original.sha256[:12], expected="每份文件只报送一次"))
+            found=f"与 {original.name} 内容相同", expected="每份文件只报送一次"))

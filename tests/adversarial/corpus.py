@@ -1086,20 +1086,20 @@ def example_rows(inbox: Path, base: Base) -> None:
 
 # --- duplicate sends (R-F4) -------------------------------------------------------------------
 
-COPY = "第一支部 - 副本.xlsx"  # as Windows names a copy; it sorts first, so it is the one used
+COPY = "第一支部 - 副本.xlsx"  # as Windows names a copy; it sorts first, the plain name is used
 
 
 def _counted_once(run: Run) -> None:
     assert run.outcome is not None
-    assert not [c for c in run.outcome.report.counts if c.file == ONE]
+    assert not [c for c in run.outcome.report.counts if c.file == COPY]
     results = run.filing_rows("汇总")
     header = next(r for r in results if r and r[0] == "支部")
     row = next(r for r in results if r and r[0] == "第一支部")
     assert dict(zip(header, row))["收回票数"] == run.base.counts[(ONE, C.BALLOTS)]
 
 
-@kind("same-file-twice", exit_code=0, status={COPY: "已采用", ONE: "重复文件"},
-      check=_counted_once, expect=[Expect("R-F4", "warning", ONE, text="内容完全相同")])
+@kind("same-file-twice", exit_code=0, status={COPY: "重复文件", ONE: "已采用"},
+      check=_counted_once, expect=[Expect("R-F4", "warning", COPY, text="内容完全相同")])
 def same_file_twice(inbox: Path, base: Base) -> None:
     """The same attachment saved twice (byte-identical): counted once."""
     shutil.copy2(inbox / ONE, inbox / COPY)

@@ -8,7 +8,10 @@ import io
 import shutil
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+
+from openpyxl.workbook.workbook import Workbook as OpenpyxlWorkbook
 
 from pipeline import contract as C
 
@@ -18,8 +21,10 @@ from .corpus import (
     ONE,
     Base,
     Expect,
+    Run,
     biff,
     cfb,
+    edit,
     kind,
     rezip,
     write,
@@ -137,3 +142,130 @@ def deep_core(inbox: Path, base: Base) -> None:
     12 s to build the tree (twelve million: 3.5 GB); now refused at depth 100, in 0.5 s."""
     shutil.copyfile(base.cached("deep-core.xlsx", lambda p: _deep_core(p, base)), inbox / DEEP)
 
+
+
+# --- cases 3-4: tabs no rule reads ---------------------------------------------------------
+
+def _stray_tab_counted(file: str, tab: str, rows: int) -> Callable[[Run], None]:
+    """The tab stands in 行数核对 with its rows, all only in the report."""
+    def check(run: Run) -> None:
+        assert run.outcome is not None
+        counts = {(c.file, c.sheet): c for c in run.outcome.report.counts}
+        assert (file, tab) in counts, sorted(counts)
+        c = counts[(file, tab)]
+        assert (c.read, c.used, c.reported) == (rows, 0, rows)
+        talks = counts.get((file, C.TALKS))
+        if tab.strip() == C.TALKS:
+            assert talks is not None and talks.used == run.base.counts[(ONE, C.TALKS)]
+    return check
+
+
+def _copy_tab(wb: OpenpyxlWorkbook, source: str, name: str, rows: int, index: int) -> None:
+    ws = wb.create_sheet(name, index)
+    for row in wb[source].iter_rows(min_row=1, max_row=rows, values_only=True):
+        ws.append(list(row))
+
+
+@kind("duplicate-sheet-name-trailing-space", exit_code=1,
+      check=_stray_tab_counted(ONE, "谈心谈话 ", 5),
+      expect=[Expect("R-F3", "error", ONE, "谈心谈话 ", text="中的 5 行没有读取")])
+def duplicate_tab(inbox: Path, base: Base) -> None:
+    """A stray tab "谈心谈话 " (trailing space, 5 talks) before the real 谈心谈话: only the first
+    was read, the real sheet's rows were ignored and 行数核对 said 一致; now the exact name is
+    read and the stray tab reported with its rows."""
+    edit(inbox / ONE, lambda wb: _copy_tab(wb, C.TALKS, "谈心谈话 ", 7,
+                                          wb.sheetnames.index(C.TALKS)))
+
+
+def _rename(wb: OpenpyxlWorkbook, old: str, new: str) -> None:
+    wb[old].title = new
+
+
+@kind("renamed-sheet-in-newest-file", exit_code=1, check=_stray_tab_counted(ONE, "会议记录", 5),
+      status={"2017-03-31/第一支部.xlsx": "部分采用"},
+      expect=[Expect("R-F3", "error", ONE, "会议记录", text="像是改了名的“会议情况”表")],
+      tolerate=[Expect("R-M1", "error", ONE), Expect("R-M2", "error", ONE),
+                Expect("R-M4", "warning", ONE), Expect("R-F3", "error", ONE, C.MEETINGS)])
+def renamed_tab(inbox: Path, base: Base) -> None:
+    """The newest file renames 会议情况 to 会议记录: no message at all, its rows neither checked
+    nor counted; now an error names the tab and its rows stand in 行数核对."""
+    edit(inbox / ONE, lambda wb: _rename(wb, C.MEETINGS, "会议记录"))
+
+
+@kind("unknown-sheet-with-data", exit_code=0, check=_stray_tab_counted(ONE, "备忘", 2),
+      expect=[Expect("R-F3", "warning", ONE, "备忘", text="其中的 2 行没有读取")])
+def unknown_tab(inbox: Path, base: Base) -> None:
+    """A tab of notes the branch added: listed by name with its rows (a warning)."""
+    def add(wb: OpenpyxlWorkbook) -> None:
+        ws = wb.create_sheet("备忘")
+        ws.append(["3月20日前补谈话"])
+        ws.append(["王建国 出差"])
+    edit(inbox / ONE, add)
+
+
+# --- case 6: hidden files and links ----------------------------------------------------------
+
+HIDDEN = ".第一支部.xlsx"
+
+
+@kind("hidden-file-is-the-newest-send", exit_code=0, status={HIDDEN: "已跳过"},
+      expect=[Expect("R-F1", "warning", HIDDEN, text="隐藏文件")])
+def hidden_file(inbox: Path, base: Base) -> None:
+    """The newest send saved as ".第一支部.xlsx" (a Mac or a mail client hid it): it was skipped
+    without a word; now it is listed as 已跳过 with the reason."""
+    edit(inbox / ONE, lambda wb: None, target=inbox / HIDDEN)
+
+
+LINK_OUT = "第一支部（系统）.xlsx"
+
+
+def _nothing_from_outside(run: Run) -> None:
+    assert run.outcome is not None
+    f = next(f for f in run.outcome.report.files if f.name == LINK_OUT)
+    assert f.sha256 == "" and f.size == 0  # never opened, never hashed
+
+
+@kind("symlink-to-file-outside-inbox", exit_code=1, status={LINK_OUT: "已跳过"},
+      check=_nothing_from_outside,
+      expect=[Expect("R-F1", "error", LINK_OUT, text="链接指向收件箱以外的文件（/etc/passwd）")])
+def link_outside(inbox: Path, base: Base) -> None:
+    """A link to /etc/passwd named like a workbook: it was read and its hash went into 说明;
+    now it is listed, never opened."""
+    (inbox / LINK_OUT).symlink_to("/etc/passwd")
+
+
+@kind("symlinked-folder-outside-inbox", exit_code=1, status={"补报": "已跳过"},
+      expect=[Expect("R-F1", "error", "补报", text="链接指向收件箱以外的文件夹")])
+def folder_link_outside(inbox: Path, base: Base) -> None:
+    """A folder link 补报 → a folder beside the inbox holding a newer send: it was neither
+    followed nor reported; now it is listed with the reason."""
+    elsewhere = inbox.parent / "elsewhere"
+    elsewhere.mkdir()
+    edit(inbox / ONE, lambda wb: None, target=elsewhere / ONE)
+    (inbox / "补报").symlink_to(elsewhere, target_is_directory=True)
+
+
+@kind("symlinked-folder-inside-inbox", exit_code=0)
+def folder_link_inside(inbox: Path, base: Base) -> None:
+    """A folder link 最新 → 2017-03-31 inside the inbox: its files are read once, not twice."""
+    (inbox / "最新").symlink_to(inbox / "2017-03-31", target_is_directory=True)
+
+
+# --- case 16: identical copies ------------------------------------------------------------
+
+COPY_1 = "第一支部(1).xlsx"
+
+
+def _plain_name_cited(run: Run) -> None:
+    found = [i for i in run.issues if i.rule == "R-F4" and i.file == COPY_1]
+    assert found and found[0].found == f"与 {ONE} 内容相同", found
+    assert any(c.file == ONE for c in run.outcome.report.counts)  # type: ignore[union-attr]
+
+
+@kind("identical-copy-with-(1)-suffix", exit_code=0, status={COPY_1: "重复文件"},
+      check=_plain_name_cited,
+      expect=[Expect("R-F4", "warning", COPY_1, text=f"只采用 {ONE} 一份")])
+def numbered_copy(inbox: Path, base: Base) -> None:
+    """X.xlsx and a byte-identical X(1).xlsx (sorted first): the "(1)" copy was adopted and
+    cited, R-F4's 发现值 a hash; now the plain name wins and 发现值 says 与 X.xlsx 内容相同."""
+    shutil.copy2(inbox / ONE, inbox / COPY_1)
