@@ -151,8 +151,8 @@ def test_blank_ballot_is_abstention_and_invalid_text_counts_in_none(campaign):
     assert row["无效票"] == 1  # "良好"
     assert row["有效票"] == row["优秀票"] + row["合格票"] + row["基本合格票"] + row["不合格票"]
     assert row["有效票"] + row["弃权票"] + row["无效票"] == 5
-    # the R-B1 error lands on 赵二's 提示
-    assert "R-B1" in row["提示"] and "良好" in row["提示"]
+    # the R-B1 error lands on 赵二's 提示: how many ballots, never the value (R-B6, #10 case 12)
+    assert "R-B1" in row["提示"] and "1 张票" in row["提示"] and "良好" not in row["提示"]
 
 
 def test_hand_count_sheet_is_used_when_no_ballots(campaign):

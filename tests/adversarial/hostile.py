@@ -269,3 +269,35 @@ def numbered_copy(inbox: Path, base: Base) -> None:
     """X.xlsx and a byte-identical X(1).xlsx (sorted first): the "(1)" copy was adopted and
     cited, R-F4's 发现值 a hash; now the plain name wins and 发现值 says 与 X.xlsx 内容相同."""
     shutil.copy2(inbox / ONE, inbox / COPY_1)
+
+
+# --- case 12: a ballot rebuilt from its issues ------------------------------------------------
+
+SLIP_ROW = 10  # a ballot of 第一支部's 民主测评
+
+
+def _dot_every_vote(wb: OpenpyxlWorkbook) -> None:
+    ws = wb[C.BALLOTS]
+    for c in range(2, ws.max_column + 1):
+        if ws.cell(2, c).value and ws.cell(SLIP_ROW, c).value:
+            ws.cell(SLIP_ROW, c).value = f"{ws.cell(SLIP_ROW, c).value}。"
+
+
+def _ballot_not_rebuilt(run: Run) -> None:
+    typed = [i for i in run.issues if i.rule == "R-B1" and i.row == SLIP_ROW]
+    assert len(typed) > 20  # the office's own report names each cell
+    rows = run.filing_rows("校验问题")
+    header = next(r for r in rows if r and "规则" in r)
+    slips = [dict(zip(header, r)) for r in rows if r and "R-B1" in r]
+    assert len(slips) == len(typed)  # one line per member column …
+    for r in slips:  # … saying how many ballots, never a value of the ballot
+        assert r["发现值"] == "1 张票" and "。" not in str(r["说明"]), r
+        assert str(r["单元格"]).isalpha(), r
+
+
+@kind("ballot-typed-with-full-stop-on-every-vote", exit_code=1, check=_ballot_not_rebuilt,
+      expect=[Expect("R-B1", "error", ONE, C.BALLOTS, text="不是有效等次")])
+def ballot_slip(inbox: Path, base: Base) -> None:
+    """One ballot typed with "。" after every vote: 34 R-B1 lines in the filing's 校验问题, each
+    with its value, rebuilt that ballot; now each member column says how many ballots."""
+    edit(inbox / ONE, _dot_every_vote)
