@@ -23,7 +23,7 @@ from pipeline.config import Campaign
 from pipeline.consolidate.anonymity import redact_ballot_rows
 from pipeline.consolidate.filing import aggregate
 from pipeline.consolidate.stages import first_sent, stage_status
-from pipeline.issues import Issue, dropped_rows, sort_key
+from pipeline.issues import Issue, dropped_rows, issue, sort_key
 from pipeline.model import BranchInput, Filing, InputFile, Report, SheetCount
 from pipeline.people import Roster
 from pipeline.read.branches import assemble
@@ -109,6 +109,12 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
     inputs, issues = assemble(intake, roster, campaign)
     prepared = [prepare(b, campaign) for b in inputs]
     issues = [*intake.issues, *issues]
+    if not intake.books:  # an empty inbox, or nothing in it placed: not a pass (#10, case 10)
+        issues.append(issue(
+            "R-F3", "error",
+            f"收件箱中没有收到任何支部报送的表格（找到 {len(intake.files)} 个文件，均未采用）；"
+            "请确认收件箱文件夹是否正确", found=f"{len(intake.files)} 个文件",
+            expected="各支部报送的表格"))
     for p in prepared:
         issues += check_branch(p, campaign)
     issues += check_across(prepared, campaign)

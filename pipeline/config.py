@@ -113,6 +113,14 @@ class Campaign:
         return self.deadlines[key]
 
     @property
+    def send_by(self) -> dt.date:
+        """The last day to send every sheet, as 填表说明 states it: a sheet is 逾期报送 only
+        when it first arrived after this day. Whether a stage was *held* on time is judged by
+        the dates inside its sheet (R-T4, R-M1, R-G4 …), never by when the file was sent
+        (issue #10, case 11: status and the filing say the same)."""
+        return self.deadlines["rectification"]
+
+    @property
     def created(self) -> dt.datetime:
         """Fixed document time for reproducible outputs: the report deadline at noon."""
         return dt.datetime.combine(self.deadlines["report"], dt.time(12, 0))

@@ -181,6 +181,7 @@ META_KEYS = ("template", "version", "branch", "campaign", "organisation", "year"
 
 PASSED = "通过校验"
 FAILED = "未通过校验"
+INCOMPLETE = "不完整"  # no error, but a stage of the branch (or of some branch) is not sent
 TOTAL = "合计"
 
 # Stage status (报送情况).

@@ -82,11 +82,32 @@ def print_status(status: pd.DataFrame, campaign: Campaign, as_of: dt.date) -> No
             name = str(row["支部"]) if "支部" in status.columns else str(branch)
             chase.append(f"{name}：{'、'.join(owed)}")
     if chase:
-        console.print("需要催报（已过截止日期仍未报送）：", markup=False)
+        console.print(f"需要催报（已过最迟报送日期 {campaign.send_by:%Y-%m-%d} 仍未报送）：",
+                      markup=False)
         for line in chase:
             console.print(f"  {line}", markup=False)
     else:
         console.print("目前没有逾期未报送的表格。")
+    due = _passed_stages(status, campaign, as_of)
+    if due:
+        console.print(f"提醒（时间节点已过、尚未报送；{campaign.send_by:%Y-%m-%d} 前报送不算逾期）：",
+                      markup=False)
+        for line in due:
+            console.print(f"  {line}", markup=False)
+
+
+def _passed_stages(status: pd.DataFrame, campaign: Campaign, as_of: dt.date) -> list[str]:
+    """Branch → stages whose date in the plan has passed and that are not sent yet (a
+    reminder, not a chase: the same rule as the filing, issue #10 case 11)."""
+    from pipeline.consolidate.stages import STAGES
+
+    passed = [s.name for s in STAGES if campaign.deadlines[s.deadline] < as_of]
+    lines = []
+    for _, row in status.iterrows():
+        waiting = [s for s in passed if s in row and str(row[s]) == "未报送"]
+        if waiting:
+            lines.append(f"{row['支部']}：{'、'.join(waiting)}")
+    return lines
 
 
 def _owes(value: str) -> bool:

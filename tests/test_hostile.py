@@ -6,9 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from pipeline import app
+from pipeline.cli import main
 from pipeline.config import load_campaign
 from pipeline.read.roster import load_roster
 
@@ -40,3 +43,130 @@ def test_file_deleted_mid_run_is_said_so_not_a_broken_link(tmp_path: Path,
     assert [(i.rule, i.severity) for i in found] == [("R-F1", "error")]
     assert "文件在处理过程中被删除或移走" in found[0].message
     assert "链接" not in found[0].message
+
+
+def consolidate(inbox: Path, out: Path, *extra: str):
+    return CliRunner().invoke(main, ["consolidate", str(inbox), "-o", str(out),
+                                     "--config", str(CONFIG), *extra])
+
+
+def summary_rows(path: Path) -> dict[str, dict]:
+    rows = list(openpyxl.load_workbook(path, read_only=True)["汇总"].iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "支部")
+    return {r[0]: dict(zip(header, r)) for r in rows[rows.index(header) + 1:] if r and r[0]}
+
+
+def test_empty_inbox_is_not_a_pass(tmp_path: Path) -> None:
+    """Case 10: an empty inbox gave exit 0, 通过校验 and 出席 = every member."""
+    (tmp_path / "inbox").mkdir()
+    result = consolidate(tmp_path / "inbox", tmp_path / "备案.xlsx")
+    assert result.exit_code == 1
+    assert "未报送：收件箱中没有收到任何支部的表格；退出码 1" in result.stdout
+    assert "通过校验" not in result.stdout
+    rows = summary_rows(tmp_path / "备案.xlsx")
+    assert {r["状态"] for r in rows.values()} == {"未报送", "未通过校验"}
+    assert rows["合计"]["状态"] == "未通过校验"  # the R-F3 error: nothing received
+    assert all(r["出席"] is None for n, r in rows.items() if n != "合计")
+
+
+def test_branch_that_sent_nothing_or_part_is_not_passed(tmp_path: Path) -> None:
+    """Case 10: a branch that sent nothing was 通过校验; now 未报送, and one that sent only its
+    talks is 不完整; the filing as a whole is 不完整 (no error: exit 0, said in words)."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(INBOX, inbox, copy_function=shutil.copy2)
+    for path in inbox.rglob("第四支部*"):
+        path.unlink()
+    for path in inbox.rglob("第三支部*"):
+        if "2017-03-2" not in str(path.parent):
+            path.unlink()  # 第三支部 keeps only its earliest sends
+    result = consolidate(inbox, tmp_path / "备案.xlsx")
+    rows = summary_rows(tmp_path / "备案.xlsx")
+    assert rows["第四支部"]["状态"] == "未报送" and rows["第四支部"]["出席"] is None
+    assert rows["第三支部"]["状态"] == "不完整"
+    assert rows["第一支部"]["状态"] == "通过校验"
+    assert rows["合计"]["状态"] == "不完整"
+    assert result.exit_code == 0, result.stdout
+    assert "（不完整：第三支部、第四支部 尚有阶段未报送，见汇总表各阶段列）" in result.stdout
+
+
+# --- case 17: the command line in Chinese ----------------------------------------------------
+
+ENGLISH = ("Usage", "Error", "Missing", "No such", "Show this message", "Options", "Commands",
+           "Try ", "default:", "does not match")
+
+
+def cli(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (("consolidate",), "错误：缺少参数 收件箱文件夹"),
+    (("consolidate", str(INBOX), "--bogus"), "错误：没有选项 --bogus"),
+    (("consolidate", str(INBOX), "--ot", "x.xlsx"), "您是否想用 --out"),
+    (("status", str(INBOX), "--as-of", "3月25日"),
+     "错误：--as-of 的值“3月25日”不是日期，应写成 2017-03-25 或 2017/03/25 的形式"),
+    (("frobnicate",), "错误：没有命令“frobnicate”"),
+    (("consolidate", str(INBOX), "-o"), "错误：选项 -o 后面需要一个值"),
+    (("validate", str(INBOX), "extra"), "错误：多余的参数：extra"),
+])
+def test_usage_errors_are_in_chinese(args: tuple[str, ...], said: str) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert said in result.stderr
+    assert not any(word in result.stderr for word in ENGLISH), result.stderr
+
+
+@pytest.mark.parametrize("args", [("--help",), ("consolidate", "--help"), ("status", "-h")])
+def test_help_pages_are_in_chinese(args: tuple[str, ...]) -> None:
+    result = cli(*args)
+    assert result.exit_code == 0
+    assert "用法：orglife" in result.stdout and "显示本说明并退出" in result.stdout
+    assert not any(word in result.stdout for word in ENGLISH), result.stdout
+
+
+def test_output_with_another_extension_is_an_error_not_a_folder(tmp_path: Path) -> None:
+    result = consolidate(INBOX, tmp_path / "备案.xls")
+    assert result.exit_code == 2
+    assert "输出文件应以 .xlsx 结尾" in result.stderr
+    assert not (tmp_path / "备案.xls").exists()
+
+
+def test_missing_config_hints_at_the_option(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(INBOX), "--config",
+                                       str(tmp_path / "nowhere.toml")])
+    assert result.exit_code == 2
+    assert "找不到配置文件" in result.stderr and "用 --config 指定配置文件" in result.stderr
+
+
+def test_unwritable_output_is_said_in_chinese(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_bytes(b"a file, not a folder")
+    result = consolidate(INBOX, tmp_path / "blocked" / "备案.xlsx")
+    assert result.exit_code == 2
+    assert "无法写入" in result.stderr and "blocked 是一个文件，不是文件夹" in result.stderr
+    assert "exists" not in result.stderr
+
+
+def test_a_254_byte_output_name_is_written(tmp_path: Path) -> None:
+    """The temporary name was built from the target's: over the 255-byte limit."""
+    name = "备" * 83 + ".xlsx"  # 83 × 3 + 5 = 254 bytes
+    assert len(name.encode()) == 254
+    result = consolidate(INBOX, tmp_path / name)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name).stat().st_size > 0
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_temporary_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    """A killed run leaves .orglife-<pid>-….tmp beside the output: the next run removes it."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = tmp_path / f".orglife-{dead}-abc123.tmp"
+    stale.write_bytes(b"half a workbook")
+    other = tmp_path / "笔记.tmp"  # not ours: kept
+    other.write_bytes(b"x")
+    result = consolidate(INBOX, tmp_path / "备案.xlsx")
+    assert result.exit_code == 0, result.output
+    assert not stale.exists() and other.exists()

@@ -62,7 +62,7 @@ from pipeline.read.intake import (
     contract_name,
     prefill,
 )
-from pipeline.read.newest import newest_wins, report_duplicates
+from pipeline.read.newest import newest_wins, report_duplicates, report_future_times
 from pipeline.read.placing import place
 from pipeline.read.stray import report_stray_sheets
 from pipeline.read.xmlparts import parse_timestamp
@@ -161,7 +161,8 @@ def received_log(inbox: Path) -> dict[str, tuple[str, dt.datetime]]:
 
 
 def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
-         progress: Callable[[InputFile], None] | None = None) -> Intake:
+         progress: Callable[[InputFile], None] | None = None,
+         now: dt.datetime | None = None) -> Intake:
     """Open every file of the inbox and decide what each contributes.
 
     `branches` are the branch names of the office roster; files are placed on them (and on
@@ -212,6 +213,7 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
         if progress is not None:
             progress(f)
     _prefer_plain_names(intake, placed, duplicates)
+    report_future_times(intake, placed, now or dt.datetime.now(dt.UTC))
     for path, reason in skipped:
         f = InputFile(path=path, name=display_name(path, inbox), sha256="", size=0,
                       status=SKIPPED, note=reason)

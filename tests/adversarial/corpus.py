@@ -1279,11 +1279,13 @@ def _all_demo_files_unread(run: Run) -> None:
     assert run.outcome is not None and not run.outcome.report.files
 
 
-@kind("empty-inbox", exit_code=0, gone=DEMO_FILES,
+@kind("empty-inbox", exit_code=1, gone=DEMO_FILES,
       check=_all_demo_files_unread,
-      expect=[Expect("R-F3", "warning", "", text="尚未报送任何表格")])
+      expect=[Expect("R-F3", "warning", "", text="尚未报送任何表格"),
+              Expect("R-F3", "error", "", text="收件箱中没有收到任何支部报送的表格")])
 def empty_inbox(inbox: Path, base: Base) -> None:
-    """An inbox folder with nothing in it yet."""
+    """An inbox folder with nothing in it yet: not a pass (#10 case 10: it was exit 0,
+    通过校验)."""
     for path in inbox.iterdir():
         shutil.rmtree(path) if path.is_dir() else path.unlink()
 

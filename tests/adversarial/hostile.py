@@ -4,7 +4,9 @@ corpus.py for how a kind is written and checked); listed in README.md beside thi
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import shutil
 import struct
 import zipfile
@@ -26,6 +28,8 @@ from .corpus import (
     cfb,
     edit,
     kind,
+    member,
+    put,
     rezip,
     write,
 )
@@ -301,3 +305,47 @@ def ballot_slip(inbox: Path, base: Base) -> None:
     """One ballot typed with "。" after every vote: 34 R-B1 lines in the filing's 校验问题, each
     with its value, rebuilt that ballot; now each member column says how many ballots."""
     edit(inbox / ONE, _dot_every_vote)
+
+
+# --- case 9: times that cannot order the sends ---------------------------------------------
+
+FUTURE = "第一支部（补充）.xlsx"
+
+
+def _core_modified(data: bytes, when: str) -> bytes:
+    core = member(data, "docProps/core.xml").decode()
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*", rf"\g<1>{when}", core)
+    return rezip(data, {"docProps/core.xml": core.encode()})
+
+
+def _real_newest_wins(run: Run) -> None:
+    assert run.outcome is not None
+    b = next(b for b in run.outcome.branches if b.branch == "第一支部")
+    assert b.tables[C.MEETINGS].file == ONE
+
+
+@kind("saved-time-in-2099", exit_code=0, status={FUTURE: "已被替代"}, check=_real_newest_wins,
+      expect=[Expect("R-F4", "warning", FUTURE, text="保存时间 2099-01-01 08:00 晚于当前时间")])
+def saved_in_2099(inbox: Path, base: Base) -> None:
+    """An older send (实到 30) whose saved time says 2099: it silently won over the real newest
+    send; now it is flagged and ordered by its file time (4/1), so the 4/12 send wins."""
+    target = inbox / FUTURE
+    edit(inbox / ONE, lambda wb: put(wb[C.MEETINGS], 3, "实到", 30), target=target)
+    write(target, _core_modified(target.read_bytes(), "2099-01-01T00:00:00Z"),
+          mtime=dt.datetime(2017, 4, 1, 8, 0))
+
+
+TIED = "第一支部-更正.xlsx"  # sorts before 第一支部.xlsx
+
+
+@kind("correction-with-the-same-times", exit_code=0, status={TIED: "已被替代"},
+      expect=[Expect("R-F4", "warning", ONE, text=f"{TIED} 与 {ONE} 的报送时间相同")])
+def same_times(inbox: Path, base: Base) -> None:
+    """A correction (实到 33) with the same saved and file time as the original: it lost by
+    name order without a word; now the tie is said, with what was adopted."""
+    target = inbox / TIED
+    original = (inbox / ONE).read_bytes()
+    edit(inbox / ONE, lambda wb: put(wb[C.MEETINGS], 3, "实到", 33), target=target)
+    target.write_bytes(rezip(target.read_bytes(),
+                             {"docProps/core.xml": member(original, "docProps/core.xml")}))
+    shutil.copystat(inbox / ONE, target)
