@@ -167,6 +167,11 @@ def parse_date(value: Any, year: int, date1904: bool = False) -> dt.date | None:
         return value
     if isinstance(value, bool):
         raise DateError(f"“{value}”不是日期")
+    if isinstance(value, (dt.time, dt.timedelta)):
+        # a date-formatted 0, negative number or fraction reads as a time of day: "00:00:00"
+        # named nothing an office worker typed (issue #10, case 19)
+        raise DateError("单元格中是 0、负数或小数（Excel 显示为时间），不是日期；"
+                        f"请输入日期，如 {year}/3/20")
     if isinstance(value, (int, float)):
         return from_serial(float(value), date1904)
     text = clean_text(value)
@@ -214,9 +219,12 @@ def parse_count(value: Any) -> int | None:
     else:
         text = clean_text(value).removesuffix("人").removesuffix("票").strip()
         number = float(text)
-    if number < 0 or not number.is_integer():
+    if number < 0 or not number.is_integer() or number > MAX_COUNT:
         raise ValueError(value)
     return int(number)
+
+
+MAX_COUNT = 100_000  # no meeting or ballot of a 党总支 counts more (1e10 was accepted: #10, 19)
 
 
 # --- showing dates ------------------------------------------------------------------------

@@ -57,6 +57,13 @@ def print_summary(outcome: Validation, campaign: Campaign) -> None:
     if len(ordered) > SHOWN_MESSAGES:
         console.print(f"  ……另有 {len(ordered) - SHOWN_MESSAGES} 条，详见工作簿中的“校验问题”表")
     console.print(f"共 {len(report.errors)} 个错误，{len(report.warnings)} 个警告。")
+    other = [f for f in report.files if f.status == "其他活动"]
+    if other:  # last year's demo inbox read with this year's config (issue #10, case 15)
+        placed = sum(1 for f in report.files if f.status in ("已采用", "部分采用", "已被替代"))
+        console.print(
+            f"注意：收件箱中有 {len(other)} 个文件属于其他活动或旧版模板（如往年的示例文件），"
+            f"未采用；本次活动采用了 {placed} 个文件。请确认收件箱是否为本次活动的收件箱，"
+            "可用 make consolidate INBOX=收件箱文件夹 指定。", markup=False)
 
 
 def _red(n: int) -> str:

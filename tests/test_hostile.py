@@ -3,6 +3,7 @@ the command line's messages and exit codes, outputs named by the user."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -170,3 +171,68 @@ def test_temporary_files_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     result = consolidate(INBOX, tmp_path / "备案.xlsx")
     assert result.exit_code == 0, result.output
     assert not stale.exists() and other.exists()
+
+
+def test_last_years_files_in_the_inbox_are_noted(tmp_path: Path) -> None:
+    """Case 15: the demo inbox read with a new year's config gave 20 × R-F5 and make's
+    "Error 1"; now one note says the inbox holds another campaign's files, and the summary
+    line says what exit 1 means."""
+    config = tmp_path / "campaign.toml"
+    text = CONFIG.read_text(encoding="utf-8")
+    config.write_text(text.replace("year = 2017", "year = 2018", 1).replace("= 2017-", "= 2018-"),
+                      encoding="utf-8")
+    assert config.read_text(encoding="utf-8") != text
+    result = CliRunner().invoke(main, ["consolidate", str(INBOX), "-o", str(tmp_path / "a.xlsx"),
+                                       "--config", str(config), "--roster",
+                                       str(ROOT / "workbooks" / "roster.xlsx")])
+    assert result.exit_code == 1
+    assert "注意：收件箱中有 20 个文件属于其他活动或旧版模板" in result.stdout
+    assert "make consolidate INBOX=收件箱文件夹" in result.stdout
+    assert "退出码 1" in result.stdout
+
+
+# --- case 14: another year ------------------------------------------------------------------
+
+def _config(tmp_path: Path, **replace: str) -> Path:
+    text = CONFIG.read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "campaign.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_new_year_with_last_years_dates_is_refused(tmp_path: Path) -> None:
+    from pipeline.config import ConfigError
+
+    path = _config(tmp_path, **{"year = 2017": "year = 2018"})
+    with pytest.raises(ConfigError, match=r"deadlines\.self_check 的值 '2017-03-10' 不可用，应为 2018 年的日期"):
+        load_campaign(path)
+
+
+def test_talks_due_after_the_member_meeting_are_refused(tmp_path: Path) -> None:
+    from pipeline.config import ConfigError
+
+    text = CONFIG.read_text(encoding="utf-8")
+    talks = next(line for line in text.splitlines() if line.startswith("talks"))
+    path = _config(tmp_path, **{talks: "talks = 2017-04-02"})
+    with pytest.raises(ConfigError, match=r"deadlines\.problems .*不早于 deadlines\.talks"):
+        load_campaign(path)
+
+
+def test_templates_of_another_year_hint_that_year(tmp_path: Path) -> None:
+    from pipeline.write.templates import build_workbook
+
+    text = CONFIG.read_text(encoding="utf-8")
+    path = _config(tmp_path, **{"year = 2017": "year = 2018"})
+    path.write_text(path.read_text(encoding="utf-8").replace("= 2017-", "= 2018-"),
+                    encoding="utf-8")
+    assert text != path.read_text(encoding="utf-8")
+    campaign = load_campaign(path)
+    roster = load_roster(ROOT / "workbooks" / "roster.xlsx", campaign)
+    wb = openpyxl.load_workbook(io.BytesIO(build_workbook(campaign, roster, "第一支部")))
+    prompts = [dv.prompt or "" for ws in wb for dv in ws.data_validations.dataValidation]
+    guide = " ".join(str(c.value) for row in wb["填表说明"].iter_rows() for c in row if c.value)
+    assert any("2018/3/15" in p for p in prompts)
+    assert not any("2017" in p for p in prompts) and "2017" not in guide

@@ -80,7 +80,7 @@ def members_from_table(table: Table, branch: str | None,
                 makeup = None
                 raise DateError(why)
         except DateError as exc:
-            bad("R-P3", r, "补课日期", clean_text(rec.get("补课日期")), "日期，如 2017/4/7",
+            bad("R-P3", r, "补课日期", clean_text(rec.get("补课日期")), f"日期，如 {year}/4/7",
                 f"{name} 的补课日期：{exc.args[0]}")
         members.append(Member(
             name=name, branch=home, group=clean_text(rec.get("党小组")), roles=roles, kind=kind,

@@ -83,7 +83,7 @@ def _guide_blocks(book: TemplateBook) -> list[tuple[str, str]]:
         ("g_text", "\n".join(_deadline_lines(c))),
         ("g_head", "三、各工作表的填写方法"),
         ("g_text", ("第 1 行是标题，第 2 行是表头，从第 3 行起填写，一行一条。请用下拉列表选择，"
-                   "日期写成 2017/3/15 的形式；表头和工作表名称请勿改动，可在表格右侧加备注列。"
+                   f"日期写成 {c.year}/3/15 的形式；表头和工作表名称请勿改动，可在表格右侧加备注列。"
                    "把鼠标移到单元格上可看到填写提示。")),
     ]
     for sheet, how, example in _sheet_guides(book):

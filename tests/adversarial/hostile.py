@@ -349,3 +349,41 @@ def same_times(inbox: Path, base: Base) -> None:
     target.write_bytes(rezip(target.read_bytes(),
                              {"docProps/core.xml": member(original, "docProps/core.xml")}))
     shutil.copystat(inbox / ONE, target)
+
+
+# --- case 19: values that were accepted or shown wrongly -------------------------------------
+
+def _ballot_numbers(wb: OpenpyxlWorkbook) -> None:
+    ws = wb[C.BALLOTS]
+    ws.cell(3, 1).value = True
+    ws.cell(4, 1).value = dt.datetime(2017, 3, 31)
+    ws.cell(4, 1).number_format = "yyyy/m/d"
+
+
+@kind("ballot-number-true-or-a-date", exit_code=1,
+      expect=[Expect("R-B5", "error", ONE, C.BALLOTS, "A3", text="票号“TRUE”不是编号"),
+              Expect("R-B5", "error", ONE, C.BALLOTS, "A4", text="票号“2017-03-31”不是编号")])
+def ballot_number_true(inbox: Path, base: Base) -> None:
+    """票号 TRUE (a tick box) and a date were accepted silently; now each is an error."""
+    edit(inbox / ONE, _ballot_numbers)
+
+
+def _minus_one(wb: OpenpyxlWorkbook) -> None:
+    cell = wb[C.TALKS]["C3"]
+    cell.value = -1
+    cell.number_format = "yyyy/m/d"
+
+
+@kind("date-cell-holding-minus-one", exit_code=1,
+      expect=[Expect("R-T4", "error", ONE, C.TALKS, "C3", text="单元格中是 0、负数或小数")])
+def date_minus_one(inbox: Path, base: Base) -> None:
+    """A date-formatted -1 in 谈心谈话 read as a time: the message said “00:00:00”; now it
+    says what the cell holds and what to type."""
+    edit(inbox / ONE, _minus_one)
+
+
+@kind("head-count-1e10", exit_code=1,
+      expect=[Expect("R-M3", "error", ONE, C.MEETINGS, "C3", text="不超过 100000 的整数")])
+def head_count(inbox: Path, base: Base) -> None:
+    """应到 1e10 was accepted as a head count; now it is an error."""
+    edit(inbox / ONE, lambda wb: put(wb[C.MEETINGS], 3, "应到", 1e10))
