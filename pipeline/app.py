@@ -26,7 +26,7 @@ from pipeline.consolidate.stages import first_sent, stage_status
 from pipeline.issues import Issue, dropped_rows, issue, sort_key
 from pipeline.model import BranchInput, Filing, InputFile, Report, SheetCount
 from pipeline.people import Roster
-from pipeline.read.branches import assemble
+from pipeline.read.branches import assemble, member_homes
 from pipeline.read.inbox import scan
 from pipeline.read.intake import Intake
 from pipeline.rules import check_across, check_branch
@@ -105,10 +105,11 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
         if progress is not None:
             progress(f"读取 {f.name}")
 
-    intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=step)
+    intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=step,
+                  homes=member_homes(roster))
     inputs, issues = assemble(intake, roster, campaign)
     prepared = [prepare(b, campaign) for b in inputs]
-    issues = [*intake.issues, *issues]
+    issues = [*roster.notes, *intake.issues, *issues]
     if not intake.books:  # an empty inbox, or nothing in it placed: not a pass (#10, case 10)
         issues.append(issue(
             "R-F3", "error",

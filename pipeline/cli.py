@@ -56,11 +56,14 @@ def _roster(campaign: Campaign, roster_path: Path | None) -> Roster:
     path = roster_path or campaign.roster_path
     assert path is not None
     try:
-        return load_roster(path, campaign)
+        roster = load_roster(path, campaign)
     except RosterError as exc:
         lines = [f"党员名册有误（{len(exc.issues)} 处），请修改后重试："]
         lines += [f"  [{i.rule}] {i.text}" for i in exc.issues]
         fail("\n".join(lines))
+    for note in roster.notes:  # defaults taken for missing columns: said, not silent
+        click.echo(f"[警告][{note.rule}] {note.text}", err=True)
+    return roster
 
 
 def _inbox(path: Path) -> Path:

@@ -50,7 +50,7 @@ def print_summary(outcome: Validation, campaign: Campaign) -> None:
     frequent = Counter(i.rule for i in report.issues).most_common(5)
     if frequent:
         console.print("最常见的问题：" + "；".join(
-            f"{rule} {RULES[rule].title[:24]}（{n} 处）" for rule, n in frequent))
+            f"{rule} {short_title(RULES[rule].title)}（{n} 处）" for rule, n in frequent))
     ordered = [*report.errors, *report.warnings]
     for i in ordered[:SHOWN_MESSAGES]:
         console.print(f"  [{SEVERITY_LABEL[i.severity]}][{i.rule}] {i.text}", markup=False)
@@ -64,6 +64,30 @@ def print_summary(outcome: Validation, campaign: Campaign) -> None:
             f"注意：收件箱中有 {len(other)} 个文件属于其他活动或旧版模板（如往年的示例文件），"
             f"未采用；本次活动采用了 {placed} 个文件。请确认收件箱是否为本次活动的收件箱，"
             "可用 make consolidate INBOX=收件箱文件夹 指定。", markup=False)
+
+
+def short_title(title: str, limit: int = 26) -> str:
+    """A rule title for one line: whole clauses while they fit (cutting at 24 characters gave
+    "…已参加年度民主生活会的党员领": issue #10, case 18)."""
+    if len(title) <= limit:
+        return title
+    clauses, depth, start = [], 0, 0
+    for i, ch in enumerate(title):  # clauses end at ，；： outside brackets
+        depth += (ch in "（(") - (ch in "）)")
+        if ch in "，；：" and depth == 0:
+            clauses.append(title[start: i + 1])
+            start = i + 1
+    clauses.append(title[start:])
+    shown = ""
+    for clause in clauses:
+        if len((shown + clause).rstrip("，；：")) > limit:
+            break
+        shown += clause
+    shown = shown.rstrip("，；：")
+    if shown:
+        return shown
+    head = title.split("（", 1)[0]
+    return head if 6 <= len(head) <= limit else title[: limit - 1] + "…"
 
 
 def _red(n: int) -> str:

@@ -238,11 +238,12 @@ def test_excellent_cap_and_r_a1_warning(campaign):
     flags = [i for i in filing.new_issues if i.rule == "R-A1"]
     assert len(flags) == 1 and flags[0].severity == "warning"
     assert "需组织研判" in flags[0].message
-    # a flag, never a grade: the three stay 优秀; the flag is in 校验问题 and in 提示
+    # a flag, never a grade: the three stay 优秀; the flag is in 校验问题 and 需组织研判, once,
+    # not repeated in every 优秀 row's 提示 (#10 case 18)
     assert list(filing.results[filing.results["评定等次"] == "优秀"]["姓名"]) == [
         SECRETARY, COMMITTEE, "王一"]
-    assert "R-A1" in set(filing.issues["规则"])
-    assert "超过上限" in result_row(filing, "王一")["提示"]
+    assert "R-A1" in set(filing.issues["规则"]) and list(filing.flags["规则"]) == ["R-A1"]
+    assert "超过上限" not in str(result_row(filing, "王一")["提示"])
     assert filing.passed and filing.status == INCOMPLETE  # warnings only (no 会议情况 sent)
 
 
@@ -459,3 +460,15 @@ def test_flags_raised_by_the_rules_are_neither_repeated_nor_doubled_in_hints(cam
     hint = result_row(filing, "赵二")["提示"]
     assert hint.count("需组织研判") == 1
     assert set(filing.flags["规则"]) == {"R-A1", "R-A2"}
+
+
+def test_member_hints_leave_out_talk_and_meeting_issues(campaign):
+    """#10 case 18: an issue on 谈心谈话 whose value is a member's name (a self-talk, a
+    missing 必谈 pair) showed in that member's 提示; it is about a talk, not the member."""
+    talk = issue("R-T3", "error", "谈话人与谈话对象都是 王一", branch="第一支部", file="第一支部.xlsx",
+                 sheet=C.TALKS, cell="B3", found="王一")
+    grade = issue("R-G3", "warning", "与测评结果不一致", branch="第一支部", file="第一支部.xlsx",
+                  sheet=C.GRADING, found="王一")
+    filing = aggregate([example()], [talk, grade], campaign)
+    hint = str(result_row(filing, "王一")["提示"])
+    assert "R-G3" in hint and "R-T3" not in hint

@@ -236,3 +236,54 @@ def test_templates_of_another_year_hint_that_year(tmp_path: Path) -> None:
     guide = " ".join(str(c.value) for row in wb["填表说明"].iter_rows() for c in row if c.value)
     assert any("2018/3/15" in p for p in prompts)
     assert not any("2017" in p for p in prompts) and "2017" not in guide
+
+
+# --- case 13: a 全国党员管理信息系统 export as the roster --------------------------------------
+
+def _export(path: Path) -> Path:
+    """The office roster as the national system exports it: its own columns, no 职务 and no
+    是/否 columns."""
+    src = openpyxl.load_workbook(ROOT / "workbooks" / "roster.xlsx").active
+    rows = list(src.iter_rows(values_only=True))[1:]  # below the title row
+    head = [str(h) for h in rows[0]]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["序号", "姓名", "性别", "公民身份号码", "人员类别", "所在党组织", "所在党小组", "入党日期"])
+    for n, r in enumerate(rows[1:], start=1):
+        rec = dict(zip(head, r))
+        ws.append([n, rec["姓名"], "女", f"31010419800101{n:04d}", rec["党员类别"],
+                   rec["所在支部"], rec["党小组"], "2001-07-01"])
+    wb.save(path)
+    return path
+
+
+def test_a_national_system_export_is_a_roster(tmp_path: Path) -> None:
+    """It was refused for four missing columns; now 职务 defaults to none and the two 是/否
+    columns to 否, each default said in one warning; extra columns ignored."""
+    campaign = load_campaign(CONFIG)
+    roster = load_roster(_export(tmp_path / "导出.xlsx"), campaign)
+    office = load_roster(ROOT / "workbooks" / "roster.xlsx", campaign)
+    assert [m.name for m in roster.members] == [m.name for m in office.members]
+    assert not any(m.roles or m.leading_cadre or m.attended_dlm for m in roster.members)
+    assert [m.kind for m in roster.members] == [m.kind for m in office.members]
+    said = [n.message for n in roster.notes]
+    assert [(n.rule, n.severity) for n in roster.notes] == [("R-F3", "warning")] * 3
+    assert said[0].startswith("党员名册没有“职务”列，所有党员按“普通党员（无职务）”处理")
+    assert "没有“是否党员领导干部”列，所有党员按“否”处理" in said[1]
+    result = CliRunner().invoke(main, ["templates", "--config", str(CONFIG), "--roster",
+                                       str(tmp_path / "导出.xlsx"), "-o", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert "[警告][R-F3]" in result.stderr and "没有“职务”列" in result.stderr
+
+
+def test_console_rule_titles_end_at_a_phrase() -> None:
+    """Case 18: "最常见的问题" cut rule titles at 24 characters, mid-phrase."""
+    from pipeline.issues import RULES
+    from pipeline.render import short_title
+
+    assert short_title(RULES["R-P2"].title) == "测评对象为正式党员"
+    for rule in RULES.values():
+        shown = short_title(rule.title)
+        assert rule.title.startswith(shown) and len(shown) <= 26, rule.id
+        rest = rule.title[len(shown):]
+        assert not rest or rest[0] in "，；：（", (rule.id, shown)

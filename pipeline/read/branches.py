@@ -11,6 +11,7 @@ from pipeline.issues import Issue, issue
 from pipeline.model import BranchInput, SheetSource
 from pipeline.people import Member, Roster
 from pipeline.read.intake import Intake, Placed
+from pipeline.read.reconcile import reconcile
 from pipeline.read.roster import roster_sheet
 from pipeline.read.table import MissingColumns, Table, col_letter, locate_sheet
 
@@ -43,6 +44,14 @@ def _uncached_formulas(branch: str, placed: Placed) -> list[Issue]:
             for r, c in sorted(raw.uncached_formulas)]
 
 
+def member_homes(roster: Roster) -> dict[str, set[str]]:
+    """Member name → the branches of the office roster that have a member of that name."""
+    homes: dict[str, set[str]] = defaultdict(set)
+    for m in roster.members:
+        homes[m.name].add(m.branch)
+    return dict(homes)
+
+
 def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[BranchInput],
                                                                            list[Issue]]:
     """Locate every winning sheet of every branch (R-F3 first) and attach the members."""
@@ -51,6 +60,7 @@ def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[B
     of_branch: dict[str, list[Member]] = defaultdict(list)  # roster.of_branch, in one pass
     for m in roster.members:
         of_branch[m.branch].append(m)
+    homes = member_homes(roster)
     for name in [*roster.branches, C.GENERAL_BRANCH]:
         general = name == C.GENERAL_BRANCH
         received = intake.sheets.get(name, {})
@@ -86,7 +96,9 @@ def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[B
         members = roster.general_committee() if general else list(of_branch[name])
         own = roster_sheet(tables[C.ROSTER], name, campaign.year) if C.ROSTER in tables else None
         if own is not None and own.members and not general:
-            members = list(own.members)
+            # the office roster decides who is evaluated; the sheet carries attendance
+            members, differences = reconcile(of_branch[name], own, name, homes)
+            issues += differences
         branches.append(BranchInput(branch=name, members=members, tables=tables,
                                     general=general, received=sources, roster=own))
     return branches, issues

@@ -41,7 +41,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from pipeline import contract as C
@@ -50,20 +50,25 @@ from pipeline.issues import Issue, Severity, issue
 from pipeline.model import InputFile
 from pipeline.normalize import fold, os_reason
 from pipeline.read import NotSpreadsheet, RawWorkbook, UnreadableFile, read_bytes
+from pipeline.read.foreign import not_a_submission
 from pipeline.read.intake import (
     NOT_PROCESSED,
     NOT_SPREADSHEET,
+    NOT_SUBMISSION,
     OTHER_CAMPAIGN,
     SKIPPED,
     SPREADSHEET_SUFFIXES,
     SYSTEM_FILES,
+    UNPLACED,
     UNREADABLE,
     Intake,
     contract_name,
     prefill,
 )
+from pipeline.read.merged import report_merged_data
 from pipeline.read.newest import newest_wins, report_duplicates, report_future_times
 from pipeline.read.placing import place
+from pipeline.read.reconcile import belongs_elsewhere
 from pipeline.read.stray import report_stray_sheets
 from pipeline.read.xmlparts import parse_timestamp
 
@@ -162,12 +167,15 @@ def received_log(inbox: Path) -> dict[str, tuple[str, dt.datetime]]:
 
 def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
          progress: Callable[[InputFile], None] | None = None,
-         now: dt.datetime | None = None) -> Intake:
+         now: dt.datetime | None = None,
+         homes: Mapping[str, set[str]] | None = None) -> Intake:
     """Open every file of the inbox and decide what each contributes.
 
     `branches` are the branch names of the office roster; files are placed on them (and on
     the 党总支 itself). With no names given, a `_meta` branch is taken as it stands.
-    `progress` is called after each file is opened (for a progress bar)."""
+    `progress` is called after each file is opened (for a progress bar). `homes` (member
+    name → branches, from the office roster) lets a file whose members are another branch's
+    be reported instead of placed where its `_meta` says."""
     intake = Intake()
     known = [*dict.fromkeys([*branches, C.GENERAL_BRANCH])]
     paths, skipped = survey(inbox)
@@ -201,8 +209,15 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
             originals[f.sha256] = f
             book = _open(f, campaign, intake.issues)
             branch = None
+            if book is not None and (why := not_a_submission(book)):
+                f.status, f.note = NOT_SUBMISSION, why.split("，")[0]
+                intake.issues.append(issue("R-F2", "warning", f"非报送文件：{why}", file=f.name,
+                                           found=why.split("（")[0], expected="支部报送的表格"))
+                book = None
             if book is not None:
                 branch = place(f, book, campaign, known, bool(branches), intake.issues)
+                if branch not in (None, C.GENERAL_BRANCH) and homes:
+                    branch = _check_content(f, book, branch, homes, intake.issues)
                 _report_bad_sheets(f, book, branch or "", intake.issues)
             if book is not None and branch is not None:
                 f.branch = branch
@@ -225,6 +240,7 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
             expected="收件箱中的普通文件"))
     newest_wins(intake, placed, known, prefill(campaign))
     report_stray_sheets(intake, placed)
+    report_merged_data(intake)
     report_duplicates(intake, duplicates)
     return intake
 
@@ -261,6 +277,23 @@ def _prefer_plain_names(intake: Intake, placed: list[tuple[InputFile, RawWorkboo
                             else i for i in intake.issues]
         duplicates[:] = [(original if c is best else c, best) for c, o in duplicates
                          if o is original] + [(c, o) for c, o in duplicates if o is not original]
+
+
+def _check_content(f: InputFile, book: RawWorkbook, branch: str,
+                   homes: Mapping[str, set[str]], issues: list[Issue]) -> str | None:
+    """R-F2: a file whose members are another branch's is not placed (its `_meta` claimed
+    第一支部 for 第二支部's sheets: 第一支部's members vanished, the ballots counted twice)."""
+    hit = belongs_elsewhere(book, branch, homes)
+    if hit is None:
+        return branch
+    other, n, total = hit
+    f.status, f.note = UNPLACED, f"表中的党员是{other}的，不是{branch}的"
+    issues.append(issue(
+        "R-F2", "error",
+        f"文件标明为{branch}，但表中的 {total} 名党员中有 {n} 名是{other}的党员；该文件未采用。"
+        f"如果这是{other}的表格，请{other}用本支部的模板重新报送", file=f.name,
+        found=f"{other}的党员（{n}/{total}）", expected=f"{branch}的党员"))
+    return None
 
 
 def display_name(path: Path, inbox: Path) -> str:

@@ -25,6 +25,7 @@ NOT_SPREADSHEET = "非表格文件"
 OTHER_CAMPAIGN = "其他活动"
 NOT_PROCESSED = "未处理"  # beyond limits.max_files
 UNFILLED = "未填写"  # only template pre-fill: not a send
+NOT_SUBMISSION = "非报送文件"  # the office roster, a filing or report of ours: never read
 SKIPPED = "已跳过"  # a hidden file or a link leading outside the inbox: listed, never read
 
 SPREADSHEET_SUFFIXES = frozenset({
