@@ -3,6 +3,8 @@
     python -m bench.child RESULT.json consolidate INBOX OUT.xlsx CONFIG ROSTER
     python -m bench.child RESULT.json floor INBOX      # python-calamine → Python lists
     python -m bench.child RESULT.json naive INBOX      # pandas.read_excel(engine="openpyxl")
+    python -m bench.child RESULT.json bare_write FILING.xlsx OUT.xlsx
+                                                       # the filing's cells, bare XlsxWriter
 
 Whatever the workload does (consolidate exits 0 or 1 through sys.exit), RESULT.json gets the
 exit code, the process's own peak RSS (getrusage RUSAGE_SELF; RUSAGE_CHILDREN for any worker
@@ -68,7 +70,32 @@ def naive(inbox: str) -> dict[str, Any]:
     return {"rc": 0, "files": len(kept), "frames": sum(len(k) for k in kept)}
 
 
-WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {"consolidate": consolidate, "floor": floor, "naive": naive}
+def bare_write(filing: str, out: str) -> dict[str, Any]:
+    """The write floor: every cell of a written filing (read back with python-calamine, not
+    timed) written again with XlsxWriter, row by row, no formats, no widths — what writing
+    this many cells costs at least. `write_s` times the write alone."""
+    import io
+
+    from python_calamine import CalamineWorkbook
+    from xlsxwriter import Workbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(Path(filing).read_bytes()))
+    sheets = {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    cells = sum(1 for rows in sheets.values() for row in rows for v in row if v not in ("", None))
+    started, cpu = time.perf_counter(), time.process_time()
+    wb = Workbook(out, {"strings_to_formulas": False, "strings_to_urls": False,
+                        "strings_to_numbers": False})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            ws.write_row(r, 0, [None if v == "" else v for v in row])
+    wb.close()
+    return {"rc": 0, "cells": cells, "write_s": time.perf_counter() - started,
+            "write_cpu_s": time.process_time() - cpu}
+
+
+WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
+    "consolidate": consolidate, "floor": floor, "naive": naive, "bare_write": bare_write}
 
 
 def main() -> None:

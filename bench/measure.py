@@ -89,17 +89,20 @@ class _Sampler(threading.Thread):
             self.peak_kib = max(self.peak_kib, tree_rss_kib(self.pid))
 
 
-def run(kind: str, *args: str | Path, timeout: float = 1800) -> Run:
-    """`python -m bench.child RESULT kind args…` in a fresh interpreter, measured."""
+def run(kind: str, *args: str | Path, timeout: float = 1800,
+        env: dict[str, str] | None = None) -> Run:
+    """`python -m bench.child RESULT kind args…` in a fresh interpreter, measured; `env`:
+    variables set for the child (e.g. ORGLIFE_WORKERS=1 for a serial consolidate)."""
     with tempfile.TemporaryDirectory(prefix="orglife-bench-run-") as tmp:
         result_path = Path(tmp) / "result.json"
         log_path = Path(tmp) / "output.txt"
         cmd = [sys.executable, "-m", "bench.child", str(result_path), kind, *map(str, args)]
         load_before = os.getloadavg()[0]  # others' work on the box makes figures noisy
+        times_before = os.times()
         with open(log_path, "wb") as log:
             started = time.perf_counter()
             proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL)
+                                    stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
             sampler = _Sampler(proc.pid)
             sampler.start()
             try:
@@ -112,11 +115,17 @@ def run(kind: str, *args: str | Path, timeout: float = 1800) -> Run:
                 sampler.join()
             wall = time.perf_counter() - started
         tail = log_path.read_text(errors="replace")[-2000:]
+        # The finished child's CPU seconds (user + sys, its reaped workers included): on a
+        # shared box the wall time carries others' load, the CPU time does not.
+        after = os.times()
+        cpu_s = (after.children_user - times_before.children_user
+                 + after.children_system - times_before.children_system)
         if result_path.exists():
             details = json.loads(result_path.read_text())
         else:
             details = {"rc": proc.returncode, "error": f"no result (exit {proc.returncode})"}
     details["load_before"] = load_before
+    details["cpu_s"] = cpu_s
     rc = int(details.pop("rc", proc.returncode))
     self_kib = int(details.pop("self_maxrss_kib", 0))
     children_kib = int(details.pop("children_maxrss_kib", 0))

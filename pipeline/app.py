@@ -11,39 +11,45 @@ The stages, each taking the value the one before returned:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline import contract as C
+from pipeline import pool
 from pipeline.config import Campaign
 from pipeline.consolidate.anonymity import redact_ballot_rows
 from pipeline.consolidate.filing import aggregate
 from pipeline.consolidate.stages import first_sent, stage_status
-from pipeline.issues import Issue, dropped_rows, issue, sort_key
-from pipeline.model import BranchInput, Filing, InputFile, Report, SheetCount
+from pipeline.issues import Issue, issue, sort_key
+from pipeline.model import Filing, InputFile, Report
 from pipeline.people import Roster
-from pipeline.read.branches import assemble, member_homes
-from pipeline.read.inbox import scan
-from pipeline.read.intake import Intake
+from pipeline.read.branches import accounting, assemble, member_homes
+from pipeline.read.inbox import scan, walk
+from pipeline.read.intake import PARTLY_USED, SUPERSEDED, UNFILLED, USED, Intake
 from pipeline.rules import check_across, check_branch
 from pipeline.sheets.prepare import Prepared, prepare
 from pipeline.write.filing import write_filing
 from pipeline.write.report import write_report
 
 Progress = Callable[[str], None]
+PLACED = frozenset({USED, PARTLY_USED, SUPERSEDED, UNFILLED})  # statuses of a placed file
 
 
 @dataclass(frozen=True)
 class Validation:
-    """Validated inputs: every workbook prepared as the rules saw it, and the report."""
+    """Validated inputs: every workbook prepared, and the report. `first`: (branch, sheet) →
+    when the sheet first arrived (for lateness). Serially, `branches` are the branches as the
+    rules saw them and `intake` the whole inbox read; from the pool (pipeline/pool.py),
+    `branches` come without the rows their issues dropped, without raw sheets and ballot rows,
+    and `intake` is None (the workbooks stayed in the workers)."""
 
     branches: list[Prepared]
     report: Report
-    intake: Intake = field(repr=False)
+    intake: Intake | None = field(repr=False)
+    first: Mapping[tuple[str, str], dt.datetime] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -73,34 +79,16 @@ class Status:
     validation: Validation
 
 
-def accounting(intake: Intake, inputs: Sequence[BranchInput],
-               issues: Sequence[Issue]) -> list[SheetCount]:
-    """Row accounting (SPEC §5), per file and sheet: read = used + only in the report +
-    superseded. Counted on the sheets as sent (template leftovers are rows only reported)."""
-    dropped: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for file, sheet, row in dropped_rows(issues):
-        dropped[(file, sheet)].add(row)
-    counts: list[SheetCount] = []
-    for b in inputs:
-        for sheet, t in b.tables.items():
-            gone = dropped[(t.file, sheet)] & t.row_numbers
-            counts.append(SheetCount(t.file, sheet, b.branch, read=t.rows,
-                                     used=t.rows - len(gone), reported=len(gone)))
-    for loser, sheet, _winner in intake.superseded:
-        if sheet not in C.SHEETS or (loser.name, sheet) not in intake.superseded_rows:
-            continue
-        rows = intake.superseded_rows[(loser.name, sheet)]
-        counts.append(SheetCount(loser.name, sheet, loser.branch, read=rows, superseded=rows))
-    for file, tab, branch, rows in intake.unread:  # tabs no rule reads (read/stray.py)
-        counts.append(SheetCount(file, tab, branch, read=rows, reported=rows))
-    counts.sort(key=lambda c: (c.branch, c.file, c.sheet))
-    return counts
-
-
 def validate(inbox: Path, campaign: Campaign, roster: Roster,
-             progress: Progress | None = None) -> Validation:
+             progress: Progress | None = None, workers: int | None = None) -> Validation:
     """Read the whole inbox, prepare every workbook once and run every rule; never raises on
-    bad input files."""
+    bad input files. The per-branch stage runs in `workers` processes (None: pool.workers()
+    decides by the inbox's size) when every file can be given to its branch up front."""
+    n = pool.workers(len(roster.branches) + 1) if workers is None else workers
+    tasks = pool.plan(inbox, campaign, roster) if n > 1 else None
+    if tasks is not None:
+        return _validate_in_pool(tasks, n, campaign, roster, progress)
+
     def step(f: InputFile) -> None:
         if progress is not None:
             progress(f"读取 {f.name}")
@@ -109,20 +97,41 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
                   homes=member_homes(roster))
     inputs, issues = assemble(intake, roster, campaign)
     prepared = [prepare(b, campaign) for b in inputs]
-    issues = [*roster.notes, *intake.issues, *issues]
-    if not intake.books:  # an empty inbox, or nothing in it placed: not a pass (#10, case 10)
-        issues.append(issue(
-            "R-F3", "error",
-            f"收件箱中没有收到任何支部报送的表格（找到 {len(intake.files)} 个文件，均未采用）；"
-            "请确认收件箱文件夹是否正确", found=f"{len(intake.files)} 个文件",
-            expected="各支部报送的表格"))
+    issues = [*roster.notes, *intake.issues, *issues, *_nothing_received(intake.files)]
     for p in prepared:
         issues += check_branch(p, campaign)
     issues += check_across(prepared, campaign)
     issues = sorted(set(issues), key=sort_key)
     report = Report(issues=issues, files=list(intake.files),
                     counts=accounting(intake, inputs, issues))
-    return Validation(prepared, report, intake)
+    return Validation(prepared, report, intake, first_sent(intake))
+
+
+def _nothing_received(files: list[InputFile]) -> list[Issue]:
+    """R-F3 error when no file was placed on a branch: an empty inbox, or nothing in it
+    usable, is not a pass (it was exit 0 and 通过校验: issue #10, case 10)."""
+    if any(f.status in PLACED for f in files):
+        return []
+    return [issue("R-F3", "error",
+                  f"收件箱中没有收到任何支部报送的表格（找到 {len(files)} 个文件，均未采用）；"
+                  "请确认收件箱文件夹是否正确", found=f"{len(files)} 个文件",
+                  expected="各支部报送的表格")]
+
+
+def _validate_in_pool(tasks: list[pool.BranchTask], n: int, campaign: Campaign,
+                      roster: Roster, progress: Progress | None) -> Validation:
+    """validate() with the per-branch stage in `n` processes: the same report and figures."""
+    outcomes = pool.run(tasks, n, progress)
+    order = {path: i for i, path in enumerate(walk(tasks[0].inbox))}  # the inbox's order
+    files = sorted((f for o in outcomes for f in o.files), key=lambda f: order.get(f.path, 0))
+    prepared = [o.prepared for o in outcomes if o.prepared is not None]
+    issues = [*roster.notes, *(i for o in outcomes for i in o.issues), *_nothing_received(files)]
+    issues += check_across(prepared, campaign)
+    issues = sorted(set(issues), key=sort_key)
+    counts = sorted((c for o in outcomes for c in o.counts),
+                    key=lambda c: (c.branch, c.file, c.sheet))
+    first = {k: v for o in outcomes for k, v in o.first.items()}
+    return Validation(prepared, Report(issues=issues, files=files, counts=counts), None, first)
 
 
 def validation_report(validation: Validation, campaign: Campaign, path: Path) -> Path:
@@ -139,7 +148,7 @@ def consolidate(inbox: Path, campaign: Campaign, roster: Roster, target: Path,
     shows, after the figures were computed on the issues as found."""
     validation = validate(inbox, campaign, roster, progress)
     filing = aggregate(validation.branches, validation.report.issues, campaign,
-                       first=first_sent(validation.intake))
+                       first=validation.first)
     public = replace(validation.report, issues=redact_ballot_rows(validation.report.issues))
     write_filing(filing, public, campaign, target)
     return Consolidation(validation, filing, public, target)
@@ -149,5 +158,5 @@ def status(inbox: Path, campaign: Campaign, roster: Roster, as_of: dt.date,
            progress: Progress | None = None) -> Status:
     """Which branch has sent which stage by `as_of`, and what is late."""
     validation = validate(inbox, campaign, roster, progress)
-    table = stage_status(validation.branches, campaign, as_of, first=first_sent(validation.intake))
+    table = stage_status(validation.branches, campaign, as_of, first=validation.first)
     return Status(table, as_of, validation)

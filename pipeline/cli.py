@@ -184,11 +184,12 @@ def consolidate(inbox: Path, config_path: Path, roster_path: Path | None, out_pa
 
 def _verdict(done: Consolidation) -> str:
     """The filing's state in words, with what exit 1 means (make prints only "Error 1")."""
+    from pipeline.app import PLACED
     from pipeline.contract import FAILED, INCOMPLETE, MISSING, TOTAL
 
     status = done.filing.status
     errors = len(done.validation.report.errors)
-    if status == MISSING or (errors and not done.validation.intake.books):
+    if status == MISSING or not any(f.status in PLACED for f in done.validation.report.files):
         return "未报送：收件箱中没有收到任何支部的表格；退出码 1"
     if status == FAILED or errors:
         return (f"未通过校验：发现 {errors} 个错误，备案工作簿已生成，汇总表已标明；"

@@ -39,7 +39,7 @@ def test_file_deleted_mid_run_is_said_so_not_a_broken_link(tmp_path: Path,
         if "第二支部.xls" in message and victim.exists():
             victim.unlink()  # the next file the scan opens
 
-    v = app.validate(inbox, *campaign_and_roster, progress=step)
+    v = app.validate(inbox, *campaign_and_roster, progress=step, workers=1)  # serial order
     found = [i for i in v.report.issues if i.file == "第四支部.xlsx"]
     assert [(i.rule, i.severity) for i in found] == [("R-F1", "error")]
     assert "文件在处理过程中被删除或移走" in found[0].message

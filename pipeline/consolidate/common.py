@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.normalize import (
@@ -34,10 +35,20 @@ def share(part: int, whole: int) -> float | None:
 
 
 
+def object_frame(rows: list[list[Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """pd.DataFrame(rows, columns=columns, dtype=object), the same frame built from one object
+    array: a filing has one 谈话矩阵 frame per branch, and pandas' per-column path costs ~2 ms
+    each (measured)."""
+    if rows and all(len(r) == len(columns) for r in rows):
+        values = np.empty((len(rows), len(columns)), dtype=object)
+        values[:] = rows
+        return pd.DataFrame(values, columns=list(columns), dtype=object, copy=False)
+    return pd.DataFrame(rows, columns=list(columns), dtype=object)
+
+
 def frame_of(rows: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     """Rows → object frame with exactly `columns` (None where absent), index 0..n-1."""
-    data = [[r.get(c) for c in columns] for r in rows]
-    return pd.DataFrame(data, columns=list(columns), dtype=object)
+    return object_frame([[r.get(c) for c in columns] for r in rows], columns)
 
 
 def cell_letters(cell: str) -> str:

@@ -12,7 +12,14 @@ import pandas as pd
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.consolidate.common import date_or_text, frame_of, joined_names, share, table_rows
+from pipeline.consolidate.common import (
+    date_or_text,
+    frame_of,
+    joined_names,
+    object_frame,
+    share,
+    table_rows,
+)
 from pipeline.normalize import (
     LIST_SPLIT,
     clean_name,
@@ -41,7 +48,7 @@ def branch_talks(b: Prepared) -> BranchTalks:
     table = b.table(C.TALKS)
     members = ordered_members(b.members)
     row: dict[str, Any] = {
-        "支部": b.branch, "谈话记录数": len(table.frame) if table is not None else 0,
+        "支部": b.branch, "谈话记录数": table.rows if table is not None else 0,
         "可计谈话": sum(pairs.values()),
         "委员人数": len(b.committee), "必谈对数": cov.pairs_total,
         "已谈对数": cov.pairs_total - len(cov.missing_pairs),
@@ -62,8 +69,7 @@ def branch_talks(b: Prepared) -> BranchTalks:
         cells = [heard.get(o) or None for o in order] if heard else [None] * len(order)
         total = sum(heard.get(o, 0) for o in order) if heard else 0
         matrix_rows.append([a, role[a] or None, *cells, total])
-    matrix = pd.DataFrame(matrix_rows, columns=["谈话人＼谈话对象", "职务", *order, "合计"],
-                          dtype=object)
+    matrix = object_frame(matrix_rows, ["谈话人＼谈话对象", "职务", *order, "合计"])
     return BranchTalks(row, cov.missing_pairs, matrix)
 
 

@@ -4,11 +4,12 @@ its own 党员名册 read, the members attached (office roster order: 党总支 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 from pipeline import contract as C
 from pipeline.config import Campaign
-from pipeline.issues import Issue, issue
-from pipeline.model import BranchInput, SheetSource
+from pipeline.issues import Issue, dropped_rows, issue
+from pipeline.model import BranchInput, SheetCount, SheetSource
 from pipeline.people import Member, Roster
 from pipeline.read.intake import Intake, Placed
 from pipeline.read.reconcile import reconcile
@@ -52,16 +53,21 @@ def member_homes(roster: Roster) -> dict[str, set[str]]:
     return dict(homes)
 
 
-def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[BranchInput],
-                                                                           list[Issue]]:
-    """Locate every winning sheet of every branch (R-F3 first) and attach the members."""
+def assemble(intake: Intake, roster: Roster, campaign: Campaign,
+             only: Sequence[str] | None = None,
+             homes: Mapping[str, set[str]] | None = None) -> tuple[list[BranchInput],
+                                                                  list[Issue]]:
+    """Locate every winning sheet of every branch (R-F3 first) and attach the members.
+    `only`: just these branches (the per-branch stage assembles its own); `homes`: member
+    name → branches of the whole office roster (default: from `roster`)."""
     issues: list[Issue] = []
     branches: list[BranchInput] = []
     of_branch: dict[str, list[Member]] = defaultdict(list)  # roster.of_branch, in one pass
     for m in roster.members:
         of_branch[m.branch].append(m)
-    homes = member_homes(roster)
-    for name in [*roster.branches, C.GENERAL_BRANCH]:
+    homes = member_homes(roster) if homes is None else homes
+    names = [*roster.branches, C.GENERAL_BRANCH] if only is None else list(only)
+    for name in names:
         general = name == C.GENERAL_BRANCH
         received = intake.sheets.get(name, {})
         order = C.GENERAL_SHEET_ORDER if general else C.BRANCH_SHEET_ORDER
@@ -104,3 +110,25 @@ def assemble(intake: Intake, roster: Roster, campaign: Campaign) -> tuple[list[B
     return branches, issues
 
 
+def accounting(intake: Intake, inputs: Sequence[BranchInput],
+               issues: Sequence[Issue]) -> list[SheetCount]:
+    """Row accounting (SPEC §5), per file and sheet: read = used + only in the report +
+    superseded. Counted on the sheets as sent (template leftovers are rows only reported)."""
+    dropped: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for file, sheet, row in dropped_rows(issues):
+        dropped[(file, sheet)].add(row)
+    counts: list[SheetCount] = []
+    for b in inputs:
+        for sheet, t in b.tables.items():
+            gone = dropped[(t.file, sheet)] & t.row_numbers
+            counts.append(SheetCount(t.file, sheet, b.branch, read=t.rows,
+                                     used=t.rows - len(gone), reported=len(gone)))
+    for loser, sheet, _winner in intake.superseded:
+        if sheet not in C.SHEETS or (loser.name, sheet) not in intake.superseded_rows:
+            continue
+        rows = intake.superseded_rows[(loser.name, sheet)]
+        counts.append(SheetCount(loser.name, sheet, loser.branch, read=rows, superseded=rows))
+    for file, tab, branch, rows in intake.unread:  # tabs no rule reads (read/stray.py)
+        counts.append(SheetCount(file, tab, branch, read=rows, reported=rows))
+    counts.sort(key=lambda c: (c.branch, c.file, c.sheet))
+    return counts

@@ -167,19 +167,26 @@ def received_log(inbox: Path) -> dict[str, tuple[str, dt.datetime]]:
 
 def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
          progress: Callable[[InputFile], None] | None = None,
+         files: Sequence[tuple[Path, str]] | None = None,
          now: dt.datetime | None = None,
          homes: Mapping[str, set[str]] | None = None) -> Intake:
     """Open every file of the inbox and decide what each contributes.
 
     `branches` are the branch names of the office roster; files are placed on them (and on
     the 党总支 itself). With no names given, a `_meta` branch is taken as it stands.
-    `progress` is called after each file is opened (for a progress bar). `homes` (member
-    name → branches, from the office roster) lets a file whose members are another branch's
-    be reported instead of placed where its `_meta` says."""
+    `progress` is called after each file is opened (for a progress bar). `files`: only these
+    (path, name shown) of the inbox — one branch's files, for the per-branch stage; they are
+    within the file limit, and the inbox's skipped entries are listed by the whole-inbox scan
+    only. `homes` (member name → branches, from the office roster) lets a file whose members
+    are another branch's be reported instead of placed where its `_meta` says."""
     intake = Intake()
     known = [*dict.fromkeys([*branches, C.GENERAL_BRANCH])]
-    paths, skipped = survey(inbox)
-    limit = campaign.limits.max_files
+    if files is None:
+        paths, skipped = survey(inbox)
+    else:
+        paths, skipped = [path for path, _ in files], []
+    given = dict(files or ())
+    limit = campaign.limits.max_files if files is None else len(paths)
     if len(paths) > limit:
         first = paths[limit].relative_to(inbox).as_posix()
         intake.issues.append(issue(
@@ -194,7 +201,7 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
     names: set[str] = set()
     log = received_log(inbox)
     for n, path in enumerate(paths):
-        f = _input_file(path, inbox, hashed=n < limit, taken=names)
+        f = _input_file(path, inbox, hashed=n < limit, taken=names, name=given.get(path))
         logged = log.get(f.name)
         if logged is not None and f.sha256 and logged[0] == f.sha256:
             f.received = logged[1]  # the bytes are still those received
@@ -314,10 +321,14 @@ def display_name(path: Path, inbox: Path) -> str:
     return "/".join(parts)
 
 
-def _input_file(path: Path, inbox: Path, hashed: bool, taken: set[str] | None = None) -> InputFile:
+def _input_file(path: Path, inbox: Path, hashed: bool, taken: set[str] | None = None,
+                name: str | None = None) -> InputFile:
     """The file as found. A file that cannot be read (not a regular file, no permission) comes
     back with `status` UNREADABLE and the reason in `note`, for scan to report."""
-    name = display_name(path, inbox)
+    if name is not None:
+        taken = None  # the name shown was chosen for the whole inbox
+    else:
+        name = display_name(path, inbox)
     if taken is not None:
         n = 2
         unique = name

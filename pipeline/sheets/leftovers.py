@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 
 from pipeline import contract as C
 from pipeline.issues import Issue
@@ -46,16 +47,18 @@ def leftover_reason(sheet: str, rec: Record) -> tuple[str, str] | None:
 def _suspects(sheet: str, t: Table) -> list[int]:
     """Positions (in records order) of the rows leftover_reason() can flag: those with a text
     that, folded, is its column's header, its column's prompt or opens with an example mark.
-    Each column's distinct values are folded once; every other row has no reason."""
+    Each column's distinct values are folded once (a 民主测评 column holds a handful); every
+    other row has no reason."""
     headers, prompts, _ = _template(sheet)
+    records = [rec for _, rec in t.records]
     rows: set[int] = set()
     for col in t.columns:
-        column = [rec[col] for _, rec in t.records]
+        column = list(map(itemgetter(col), records))
         header, prompt = headers.get(col), prompts.get(col)
         marked = set()
-        for v in set(v for v in column if isinstance(v, str)):
-            key = fold(v)
-            if key and (key == header or key == prompt or key.startswith(EXAMPLE_PREFIXES)):
+        for v in set(column):
+            if v.__class__ is str and (key := fold(v)) and (
+                    key == header or key == prompt or key.startswith(EXAMPLE_PREFIXES)):
                 marked.add(v)
         if marked:
             rows.update(i for i, v in enumerate(column) if v in marked)

@@ -141,7 +141,11 @@ def write_rows(ws: Worksheet, st: Styles, first: int, rows: Sequence[Sequence[An
                fmts: Sequence[Sequence[Format]]) -> None:
     """write_value on every cell, the common types inlined (a string → write_string, never
     a formula; None → a blank cell in the column's format). `fmts[i]`: row i's formats."""
-    string, blank, number = ws.write_string, ws.write_blank, ws.write_number
+    # XlsxWriter's public writers only add an A1-notation check (a decorator) before calling
+    # these: with (row, col) given, the undecorated ones are 1 s of 8 at 400 branches (measured).
+    string = getattr(ws, "_write_string", ws.write_string)
+    blank = getattr(ws, "_write_blank", ws.write_blank)
+    number = getattr(ws, "_write_number", ws.write_number)
     specials = st.specials
     for r, (values, formats) in enumerate(zip(rows, fmts), start=first):
         for c, v in enumerate(values):
@@ -274,7 +278,11 @@ def write_sections(wb: Workbook, st: Styles, title: str, name: str, sections: Se
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     _title(ws, st, title, n)
-    string, blank, number = ws.write_string, ws.write_blank, ws.write_number
+    # XlsxWriter's public writers only add an A1-notation check (a decorator) before calling
+    # these: with (row, col) given, the undecorated ones are 1 s of 8 at 400 branches (measured).
+    string = getattr(ws, "_write_string", ws.write_string)
+    blank = getattr(ws, "_write_blank", ws.write_blank)
+    number = getattr(ws, "_write_number", ws.write_number)
     specials, text, figure = st.specials, st.text, st.f.number
     r = 2
     for s, (rows, columns) in zip(sections, tables):
