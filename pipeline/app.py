@@ -26,18 +26,20 @@ from pipeline.consolidate.stages import first_sent, stage_status
 from pipeline.followup.final import apply_review
 from pipeline.followup.review_book import Review
 from pipeline.followup.review_rules import review_issues
-from pipeline.issues import sort_key
+from pipeline.issues import Issue, issue, sort_key
 from pipeline.model import Filing, InputFile, Report
 from pipeline.people import Roster
-from pipeline.read.branches import accounting, assemble
+from pipeline.read.branches import accounting, assemble, member_homes
 from pipeline.read.inbox import scan, walk
-from pipeline.read.intake import Intake
+from pipeline.read.intake import PARTLY_USED, SUPERSEDED, UNFILLED, USED, Intake
+from pipeline.report import Outputs, write_outputs
 from pipeline.rules import check_across, check_branch
 from pipeline.sheets.prepare import Prepared, prepare
 from pipeline.write.filing import write_filing
 from pipeline.write.report import write_report
 
 Progress = Callable[[str], None]
+PLACED = frozenset({USED, PARTLY_USED, SUPERSEDED, UNFILLED})  # statuses of a placed file
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Consolidation:
     validation: Validation
     filing: Filing
     public: Report  # the report as the filing shows it: ballot rows redacted (R-B6)
-    path: Path
+    outputs: Outputs  # where the 备案, the 工作底稿 and the 总结 went
 
 
 @dataclass(frozen=True)
@@ -91,16 +93,17 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
     n = pool.workers(len(roster.branches) + 1) if workers is None else workers
     tasks = pool.plan(inbox, campaign, roster) if n > 1 else None
     if tasks is not None:
-        return _validate_in_pool(tasks, n, campaign, progress, review)
+        return _validate_in_pool(tasks, n, campaign, roster, progress, review)
 
     def step(f: InputFile) -> None:
         if progress is not None:
             progress(f"读取 {f.name}")
 
-    intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=step)
+    intake = scan(inbox, campaign, [*roster.branches, C.GENERAL_BRANCH], progress=step,
+                  homes=member_homes(roster))
     inputs, issues = assemble(intake, roster, campaign)
     prepared = [prepare(b, campaign) for b in inputs]
-    issues = [*intake.issues, *issues]
+    issues = [*roster.notes, *intake.issues, *issues, *_nothing_received(intake.files)]
     for p in prepared:
         issues += check_branch(p, campaign)
     issues += check_across(prepared, campaign)
@@ -111,14 +114,26 @@ def validate(inbox: Path, campaign: Campaign, roster: Roster,
     return Validation(prepared, report, intake, first_sent(intake))
 
 
+def _nothing_received(files: list[InputFile]) -> list[Issue]:
+    """R-F3 error when no file was placed on a branch: an empty inbox, or nothing in it
+    usable, is not a pass (it was exit 0 and 通过校验: issue #10, case 10)."""
+    if any(f.status in PLACED for f in files):
+        return []
+    return [issue("R-F3", "error",
+                  f"收件箱中没有收到任何支部报送的表格（找到 {len(files)} 个文件，均未采用）；"
+                  "请确认收件箱文件夹是否正确", found=f"{len(files)} 个文件",
+                  expected="各支部报送的表格")]
+
+
 def _validate_in_pool(tasks: list[pool.BranchTask], n: int, campaign: Campaign,
-                      progress: Progress | None, review: Review | None) -> Validation:
+                      roster: Roster, progress: Progress | None,
+                      review: Review | None) -> Validation:
     """validate() with the per-branch stage in `n` processes: the same report and figures."""
     outcomes = pool.run(tasks, n, progress)
     order = {path: i for i, path in enumerate(walk(tasks[0].inbox))}  # the inbox's order
     files = sorted((f for o in outcomes for f in o.files), key=lambda f: order.get(f.path, 0))
     prepared = [o.prepared for o in outcomes if o.prepared is not None]
-    issues = [i for o in outcomes for i in o.issues]
+    issues = [*roster.notes, *(i for o in outcomes for i in o.issues), *_nothing_received(files)]
     issues += check_across(prepared, campaign)
     issues += review_issues(prepared, review, campaign)
     issues = sorted(set(issues), key=sort_key)
@@ -135,19 +150,21 @@ def validation_report(validation: Validation, campaign: Campaign, path: Path) ->
     return path
 
 
-def consolidate(inbox: Path, campaign: Campaign, roster: Roster, target: Path,
+def consolidate(inbox: Path, campaign: Campaign, roster: Roster, outputs: Outputs,
                 progress: Progress | None = None, review: Review | None = None
                 ) -> Consolidation:
-    """Validate, aggregate and write the filing workbook to `target` (also when errors were
-    found: its 汇总 says so). The filing goes upward: R-B6 redaction is applied to what it
-    shows, after the figures were computed on the issues as found. `review`: the office's
-    总支审核 workbook — 民主评议结果 then shows 总支审核 and 最终等次 (SPEC §12)."""
+    """Validate, aggregate and write the three outputs (also when errors were found: the
+    备案's 汇总 says so): the 备案 that goes up, the office's 工作底稿 (the full filing) and the
+    总结 draft. What leaves the office is redacted for R-B6 after the figures were computed on
+    the issues as found. `review`: the office's 总支审核 workbook — 民主评议结果 then shows
+    总支审核 and 最终等次 (SPEC §12)."""
     validation = validate(inbox, campaign, roster, progress, review=review)
     filing = apply_review(aggregate(validation.branches, validation.report.issues, campaign,
                                     first=validation.first), review, campaign)
     public = replace(validation.report, issues=redact_ballot_rows(validation.report.issues))
-    write_filing(filing, public, campaign, target)
-    return Consolidation(validation, filing, public, target)
+    write_filing(filing, public, campaign, outputs.workpaper)
+    write_outputs(filing, public, campaign, outputs.filing, workpaper=False)
+    return Consolidation(validation, filing, public, outputs)
 
 
 def status(inbox: Path, campaign: Campaign, roster: Roster, as_of: dt.date,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -113,6 +114,14 @@ class Campaign:
         return self.deadlines[key]
 
     @property
+    def send_by(self) -> dt.date:
+        """The last day to send every sheet, as 填表说明 states it: a sheet is 逾期报送 only
+        when it first arrived after this day. Whether a stage was *held* on time is judged by
+        the dates inside its sheet (R-T4, R-M1, R-G4 …), never by when the file was sent
+        (issue #10, case 11: status and the filing say the same)."""
+        return self.deadlines["rectification"]
+
+    @property
     def created(self) -> dt.datetime:
         """Fixed document time for reproducible outputs: the report deadline at noon."""
         return dt.datetime.combine(self.deadlines["report"], dt.time(12, 0))
@@ -180,6 +189,21 @@ def _ratio(data: dict[str, Any], key: str) -> Fraction:
     return ratio
 
 
+def _check_deadlines(deadlines: dict[str, dt.date], year: int) -> None:
+    """The plan's dates lie in the campaign year and in the plan's order: a 2018 config with
+    last year's dates, or talks due after the member meeting, was accepted silently (issue
+    #10, case 14). DEADLINE_LABELS lists the stages in the plan's order."""
+    for key, day in deadlines.items():
+        _expect(day.year == year, f"deadlines.{key}",
+                f" {year} 年的日期（organisation.year = {year}；新的一年请同时修改各时间节点）",
+                day.isoformat())
+    keys = list(DEADLINE_LABELS)
+    for before, after in itertools.pairwise(keys):
+        _expect(deadlines[before] <= deadlines[after], f"deadlines.{after}",
+                f"不早于 deadlines.{before}（{DEADLINE_LABELS[before]} {deadlines[before]}），"
+                "与工作方案的先后顺序一致", deadlines[after].isoformat())
+
+
 def campaign_from_dict(data: dict[str, Any], source: Path | None = None) -> Campaign:
     """Build a Campaign from parsed TOML, checking every key (ConfigError names the bad one)."""
     deadlines = {key: _date(data, f"deadlines.{key}") for key in DEADLINE_LABELS}
@@ -221,6 +245,7 @@ def campaign_from_dict(data: dict[str, Any], source: Path | None = None) -> Camp
         plan_date = _date(data, "organisation.plan_date")
 
     year = _int(data, "organisation.year", 0, low=1921)
+    _check_deadlines(deadlines, year)
     return Campaign(
         organisation=_str(data, "organisation.name"),
         upper_body=_str(data, "organisation.upper_body"),

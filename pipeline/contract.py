@@ -58,7 +58,7 @@ class Column:
     width: int
     kind: str = "text"  # text | name | date | choice | int
     choices: str | None = None  # key into value_lists(); "names"/"objects"/"owners" for names
-    prompt: str = ""
+    prompt: str = ""  # the cell's input message; "{year}" stands for the campaign year
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,13 @@ ROSTER_SHEET = SheetSpec(ROSTER, "党员名册", (
            "党员领导干部已参加年度民主生活会的，不作为测评对象"),
     Column("民主评议出席", 8, "choice", "attendance", "党员大会（民主评议）当天：出席 或 缺席"),
     Column("缺席原因", 20, "text", None, "缺席时填写"),
-    Column("补课日期", 12, "date", None, "缺席党员补课的日期，如 2017/4/7"),
+    Column("补课日期", 12, "date", None, "缺席党员补课的日期，如 {year}/4/7"),
 ))
 
 TALKS_SHEET = SheetSpec(TALKS, "谈心谈话记录", (
     Column("谈话人", 12, "name", "names", "从名册中选择"),
     Column("谈话对象", 12, "name", "names", "从名册中选择；不能与谈话人相同"),
-    Column("日期", 12, "date", None, "谈话日期，如 2017/3/15"),
+    Column("日期", 12, "date", None, "谈话日期，如 {year}/3/15"),
     Column("形式", 10, "choice", "talk_forms", "当面谈/电话/视频/书面"),
     Column("主要内容", 40, "text", None, "交流思想、听取意见、指出问题"),
 ))
@@ -184,6 +184,7 @@ META_KEYS = ("template", "version", "branch", "campaign", "organisation", "year"
 
 PASSED = "通过校验"
 FAILED = "未通过校验"
+INCOMPLETE = "不完整"  # no error, but a stage of the branch (or of some branch) is not sent
 TOTAL = "合计"
 
 # Stage status (报送情况).

@@ -56,11 +56,15 @@ class InputFile:
     branch: str = ""
     status: str = ""  # 已采用 / 部分采用 / 已被替代 / 重复文件 / 无法打开 / 无法识别 / 非表格文件
     note: str = ""
+    # the saved time lies in the future (a wrong clock): not used to order sends (R-F4)
+    saved_in_future: bool = False
 
     @property
     def submitted(self) -> dt.datetime | None:
-        """When the branch sent it: received (mail log), else saved, else the file time."""
-        return self.received or self.saved or self.mtime
+        """When the branch sent it: received (mail log), else saved (unless it lies in the
+        future), else the file time."""
+        saved = None if self.saved_in_future else self.saved
+        return self.received or saved or self.mtime
 
 
 @dataclass

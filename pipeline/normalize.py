@@ -167,6 +167,11 @@ def parse_date(value: Any, year: int, date1904: bool = False) -> dt.date | None:
         return value
     if isinstance(value, bool):
         raise DateError(f"“{value}”不是日期")
+    if isinstance(value, (dt.time, dt.timedelta)):
+        # a date-formatted 0, negative number or fraction reads as a time of day: "00:00:00"
+        # named nothing an office worker typed (issue #10, case 19)
+        raise DateError("单元格中是 0、负数或小数（Excel 显示为时间），不是日期；"
+                        f"请输入日期，如 {year}/3/20")
     if isinstance(value, (int, float)):
         return from_serial(float(value), date1904)
     text = clean_text(value)
@@ -214,9 +219,12 @@ def parse_count(value: Any) -> int | None:
     else:
         text = clean_text(value).removesuffix("人").removesuffix("票").strip()
         number = float(text)
-    if number < 0 or not number.is_integer():
+    if number < 0 or not number.is_integer() or number > MAX_COUNT:
         raise ValueError(value)
     return int(number)
+
+
+MAX_COUNT = 100_000  # no meeting or ballot of a 党总支 counts more (1e10 was accepted: #10, 19)
 
 
 # --- showing dates ------------------------------------------------------------------------
@@ -242,3 +250,32 @@ def local_time(t: dt.datetime | None) -> dt.datetime | None:
     if t is None or t.tzinfo is None:
         return t
     return t.astimezone(BEIJING).replace(tzinfo=None)
+
+
+# Operating-system errors as an office worker reads them ("无法写入 …：No such file or
+# directory" was half English: issue #10, case 17).
+_OS_REASONS = {
+    "ENOENT": "文件或文件夹不存在",
+    "EACCES": "没有权限",
+    "EPERM": "没有权限",
+    "EROFS": "磁盘是只读的",
+    "ENOSPC": "磁盘空间不足",
+    "EDQUOT": "磁盘配额已用完",
+    "EISDIR": "这是一个文件夹，不是文件",
+    "ENOTDIR": "路径中有一部分不是文件夹",
+    "ENAMETOOLONG": "文件名太长",
+    "EEXIST": "文件已存在",
+    "EBUSY": "文件正被其他程序使用",
+    "ETXTBSY": "文件正被其他程序使用",
+    "ELOOP": "链接循环指向自身",
+    "EIO": "磁盘读写错误",
+    "EINVAL": "文件名或路径无效",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A Chinese reason for an OSError (its errno), the system's text when unknown."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_REASONS.get(name) or exc.strerror or str(exc)

@@ -108,6 +108,9 @@ def _roles(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 class Roster:
     members: list[Member]
     source: str
+    # warnings about the roster file itself (a default taken for a missing column), reported
+    # with the validation (R-F3)
+    notes: tuple[Issue, ...] = ()
 
     @property
     def branches(self) -> list[str]:

@@ -19,9 +19,9 @@ import datetime as dt
 import io
 import os
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -35,8 +35,8 @@ from pipeline.model import InputFile, SheetCount
 from pipeline.normalize import clean_text, fold
 from pipeline.people import Roster
 from pipeline.read import UnreadableFile, read_bytes
-from pipeline.read.branches import accounting, assemble
-from pipeline.read.inbox import _input_file, scan, walk
+from pipeline.read.branches import accounting, assemble, member_homes
+from pipeline.read.inbox import _input_file, scan, survey
 from pipeline.read.placing import read_meta
 from pipeline.read.raw import ZIP_MAGIC
 from pipeline.rules import check_branch
@@ -56,6 +56,8 @@ class BranchTask:
     campaign: Campaign
     roster: Roster  # this branch's members (and the 总支委员)
     known: tuple[str, ...]  # every branch of the roster, for placing
+    # member name → branches of the whole office roster (read/reconcile.py)
+    homes: Mapping[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,21 +122,24 @@ def _meta_branch(path: Path, campaign: Campaign) -> str | None:
 def plan(inbox: Path, campaign: Campaign, roster: Roster) -> list[BranchTask] | None:
     """One task per branch of the roster (the 党总支 last) and one for files naming no known
     branch; None when some file needs the serial way."""
-    paths = walk(inbox)
-    if len(paths) > campaign.limits.max_files:
-        return None
+    paths, skipped = survey(inbox)
+    if len(paths) > campaign.limits.max_files or skipped:
+        return None  # skipped entries are listed by the whole-inbox scan
     known = [*roster.branches, C.GENERAL_BRANCH]
     by_key = {fold(b): b for b in known}
     groups: dict[str | None, list[tuple[Path, str]]] = {b: [] for b in known}
     groups[None] = []
     taken: set[str] = set()
     for path in paths:
+        if not path.is_file():  # a pipe would block read_bytes; the serial way reports it
+            return None
         name = _input_file(path, inbox, hashed=False, taken=taken).name
         claim = _meta_branch(path, campaign)
         if not claim:  # None or '': placed by its content, which the serial way does
             return None
         groups[by_key.get(fold(claim)) if claim != UNREADABLE else None].append((path, name))
     committee = roster.general_committee()
+    homes = member_homes(roster)
     tasks = []
     for branch, files in groups.items():
         if branch is None and not files:
@@ -142,7 +147,7 @@ def plan(inbox: Path, campaign: Campaign, roster: Roster) -> list[BranchTask] | 
         members = (committee if branch == C.GENERAL_BRANCH
                    else [] if branch is None else roster.of_branch(branch))
         tasks.append(BranchTask(inbox, branch, tuple(files), campaign,
-                                Roster(members, roster.source), tuple(known)))
+                                Roster(members, roster.source), tuple(known), homes))
     return tasks
 
 
@@ -164,10 +169,11 @@ def compact(p: Prepared) -> Prepared:
 
 def branch_stage(task: BranchTask) -> BranchOutcome:
     """Read, locate, prepare and check one branch's files (see the module docstring)."""
-    intake = scan(task.inbox, task.campaign, task.known, files=task.files)
+    intake = scan(task.inbox, task.campaign, task.known, files=task.files, homes=task.homes)
     if task.branch is None:
         return BranchOutcome(tuple(intake.files), tuple(intake.issues), (), {}, None)
-    inputs, found = assemble(intake, task.roster, task.campaign, only=[task.branch])
+    inputs, found = assemble(intake, task.roster, task.campaign, only=[task.branch],
+                             homes=task.homes)
     prepared = prepare(inputs[0], task.campaign)
     issues = [*intake.issues, *found, *check_branch(prepared, task.campaign)]
     counts = accounting(intake, inputs, issues)

@@ -50,13 +50,44 @@ def print_summary(outcome: Validation, campaign: Campaign) -> None:
     frequent = Counter(i.rule for i in report.issues).most_common(5)
     if frequent:
         console.print("最常见的问题：" + "；".join(
-            f"{rule} {RULES[rule].title[:24]}（{n} 处）" for rule, n in frequent))
+            f"{rule} {short_title(RULES[rule].title)}（{n} 处）" for rule, n in frequent))
     ordered = [*report.errors, *report.warnings]
     for i in ordered[:SHOWN_MESSAGES]:
         console.print(f"  [{SEVERITY_LABEL[i.severity]}][{i.rule}] {i.text}", markup=False)
     if len(ordered) > SHOWN_MESSAGES:
         console.print(f"  ……另有 {len(ordered) - SHOWN_MESSAGES} 条，详见工作簿中的“校验问题”表")
     console.print(f"共 {len(report.errors)} 个错误，{len(report.warnings)} 个警告。")
+    other = [f for f in report.files if f.status == "其他活动"]
+    if other:  # last year's demo inbox read with this year's config (issue #10, case 15)
+        placed = sum(1 for f in report.files if f.status in ("已采用", "部分采用", "已被替代"))
+        console.print(
+            f"注意：收件箱中有 {len(other)} 个文件属于其他活动或旧版模板（如往年的示例文件），"
+            f"未采用；本次活动采用了 {placed} 个文件。请确认收件箱是否为本次活动的收件箱，"
+            "可用 make consolidate INBOX=收件箱文件夹 指定。", markup=False)
+
+
+def short_title(title: str, limit: int = 26) -> str:
+    """A rule title for one line: whole clauses while they fit (cutting at 24 characters gave
+    "…已参加年度民主生活会的党员领": issue #10, case 18)."""
+    if len(title) <= limit:
+        return title
+    clauses, depth, start = [], 0, 0
+    for i, ch in enumerate(title):  # clauses end at ，；： outside brackets
+        depth += (ch in "（(") - (ch in "）)")
+        if ch in "，；：" and depth == 0:
+            clauses.append(title[start: i + 1])
+            start = i + 1
+    clauses.append(title[start:])
+    shown = ""
+    for clause in clauses:
+        if len((shown + clause).rstrip("，；：")) > limit:
+            break
+        shown += clause
+    shown = shown.rstrip("，；：")
+    if shown:
+        return shown
+    head = title.split("（", 1)[0]
+    return head if 6 <= len(head) <= limit else title[: limit - 1] + "…"
 
 
 def _red(n: int) -> str:
@@ -82,11 +113,32 @@ def print_status(status: pd.DataFrame, campaign: Campaign, as_of: dt.date) -> No
             name = str(row["支部"]) if "支部" in status.columns else str(branch)
             chase.append(f"{name}：{'、'.join(owed)}")
     if chase:
-        console.print("需要催报（已过截止日期仍未报送）：", markup=False)
+        console.print(f"需要催报（已过最迟报送日期 {campaign.send_by:%Y-%m-%d} 仍未报送）：",
+                      markup=False)
         for line in chase:
             console.print(f"  {line}", markup=False)
     else:
         console.print("目前没有逾期未报送的表格。")
+    due = _passed_stages(status, campaign, as_of)
+    if due:
+        console.print(f"提醒（时间节点已过、尚未报送；{campaign.send_by:%Y-%m-%d} 前报送不算逾期）：",
+                      markup=False)
+        for line in due:
+            console.print(f"  {line}", markup=False)
+
+
+def _passed_stages(status: pd.DataFrame, campaign: Campaign, as_of: dt.date) -> list[str]:
+    """Branch → stages whose date in the plan has passed and that are not sent yet (a
+    reminder, not a chase: the same rule as the filing, issue #10 case 11)."""
+    from pipeline.consolidate.stages import STAGES
+
+    passed = [s.name for s in STAGES if campaign.deadlines[s.deadline] < as_of]
+    lines = []
+    for _, row in status.iterrows():
+        waiting = [s for s in passed if s in row and str(row[s]) == "未报送"]
+        if waiting:
+            lines.append(f"{row['支部']}：{'、'.join(waiting)}")
+    return lines
 
 
 def _owes(value: str) -> bool:

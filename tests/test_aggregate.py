@@ -16,10 +16,10 @@ from pipeline.consolidate.filing import aggregate
 from pipeline.consolidate.stages import stage_detail, stage_status
 from pipeline.contract import (
     FAILED,
+    INCOMPLETE,
     MISSING,
     NOT_APPLICABLE,
     OVERDUE,
-    PASSED,
     RECEIVED,
     RECEIVED_LATE,
     TOTAL,
@@ -151,8 +151,8 @@ def test_blank_ballot_is_abstention_and_invalid_text_counts_in_none(campaign):
     assert row["无效票"] == 1  # "良好"
     assert row["有效票"] == row["优秀票"] + row["合格票"] + row["基本合格票"] + row["不合格票"]
     assert row["有效票"] + row["弃权票"] + row["无效票"] == 5
-    # the R-B1 error lands on 赵二's 提示
-    assert "R-B1" in row["提示"] and "良好" in row["提示"]
+    # the R-B1 error lands on 赵二's 提示: how many ballots, never the value (R-B6, #10 case 12)
+    assert "R-B1" in row["提示"] and "1 张票" in row["提示"] and "良好" not in row["提示"]
 
 
 def test_hand_count_sheet_is_used_when_no_ballots(campaign):
@@ -238,12 +238,13 @@ def test_excellent_cap_and_r_a1_warning(campaign):
     flags = [i for i in filing.new_issues if i.rule == "R-A1"]
     assert len(flags) == 1 and flags[0].severity == "warning"
     assert "需组织研判" in flags[0].message
-    # a flag, never a grade: the three stay 优秀; the flag is in 校验问题 and in 提示
+    # a flag, never a grade: the three stay 优秀; the flag is in 校验问题 and 需组织研判, once,
+    # not repeated in every 优秀 row's 提示 (#10 case 18)
     assert list(filing.results[filing.results["评定等次"] == "优秀"]["姓名"]) == [
         SECRETARY, COMMITTEE, "王一"]
-    assert "R-A1" in set(filing.issues["规则"])
-    assert "超过上限" in result_row(filing, "王一")["提示"]
-    assert filing.status == PASSED  # warnings only
+    assert "R-A1" in set(filing.issues["规则"]) and list(filing.flags["规则"]) == ["R-A1"]
+    assert "超过上限" not in str(result_row(filing, "王一")["提示"])
+    assert filing.passed and filing.status == INCOMPLETE  # warnings only (no 会议情况 sent)
 
 
 def test_cap_denominator_and_rounding_are_config(campaign):
@@ -358,21 +359,21 @@ def test_makeup_list(campaign):
 
 def test_stage_status_received_late_missing_and_not_applicable(campaign):
     b = example()
-    saved = dt.datetime(2017, 3, 25, 9, 0)  # after the talks deadline (3/20)
+    saved = dt.datetime(2017, 4, 15, 9, 0)  # after the send deadline (4/14) of 填表说明
     b = dataclasses.replace(b, sources={C.TALKS: SheetSource("第一支部(2).xlsx", saved),
                   C.PROBLEMS: SheetSource("第一支部(2).xlsx", saved)})
-    wide = stage_status([general(), b], campaign, as_of=dt.date(2017, 4, 1))
+    wide = stage_status([general(), b], campaign, as_of=dt.date(2017, 4, 20))
     assert list(wide.columns) == ["支部", "谈心谈话", "问题清单", "民主测评", "组织评定",
                                   "整改清单", "会议情况"]
     one = wide.set_index("支部").loc["第一支部"]
     assert one["谈心谈话"] == RECEIVED_LATE
-    assert one["问题清单"] == RECEIVED_LATE  # 3/25 > 3/24
+    assert one["问题清单"] == RECEIVED_LATE  # 4/15 > 4/14
     assert one["民主测评"] == RECEIVED
-    assert one["会议情况"] == OVERDUE  # nothing sent, 3/31 has passed
+    assert one["会议情况"] == OVERDUE  # nothing sent, 4/14 has passed
     gen = wide.set_index("支部").loc[C.GENERAL_BRANCH]
     assert gen["民主测评"] == NOT_APPLICABLE and gen["组织评定"] == NOT_APPLICABLE
-    early = stage_status([b], campaign, as_of=dt.date(2017, 3, 1)).iloc[0]
-    assert early["会议情况"] == MISSING
+    early = stage_status([b], campaign, as_of=dt.date(2017, 4, 1)).iloc[0]
+    assert early["会议情况"] == MISSING  # its node (3/31) has passed, the send deadline not
     detail = stage_detail([b], campaign).set_index("阶段")
     assert detail.loc["谈心谈话", "采用文件"] == "第一支部(2).xlsx"
     assert detail.loc["民主测评", "数据行数"] == 5
@@ -380,22 +381,30 @@ def test_stage_status_received_late_missing_and_not_applicable(campaign):
 
 def test_stage_lateness_by_first_arrival_in_beijing_time(campaign):
     b = example()
-    # re-sent on 4/12 with every sheet; the talks first arrived on 3/18 (in an older file)
+    # re-sent on 4/20 with every sheet; the talks first arrived on 3/18 (in an older file)
     b = dataclasses.replace(b, sources={C.TALKS: SheetSource("第一支部-4月.xlsx",
-                                       dt.datetime(2017, 4, 12, 1, 0, tzinfo=dt.UTC))})
+                                       dt.datetime(2017, 4, 20, 1, 0, tzinfo=dt.UTC))})
     first = {("第一支部", C.TALKS): dt.datetime(2017, 3, 18, 10, 0)}
     assert stage_status([b], campaign, first=first).iloc[0]["谈心谈话"] == RECEIVED
     assert stage_status([b], campaign).iloc[0]["谈心谈话"] == RECEIVED_LATE
-    # 3/20 17:00 UTC is 3/21 01:00 in Beijing: after the talks deadline
-    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 3, 20, 17, 0, tzinfo=dt.UTC))})
+    # 4/14 17:00 UTC is 4/15 01:00 in Beijing: after the send deadline
+    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 4, 14, 17, 0, tzinfo=dt.UTC))})
     assert stage_status([b], campaign).iloc[0]["谈心谈话"] == RECEIVED_LATE
-    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 3, 20, 15, 0, tzinfo=dt.UTC))})
+    b = dataclasses.replace(b, sources={C.TALKS: SheetSource("x.xlsx", dt.datetime(2017, 4, 14, 15, 0, tzinfo=dt.UTC))})
     assert stage_status([b], campaign).iloc[0]["谈心谈话"] == RECEIVED
     detail = stage_detail([b], campaign).set_index("阶段")
-    assert detail.loc["谈心谈话", "文件保存时间"] == dt.datetime(2017, 3, 20, 23, 0)
-    # as of 3/19 the talks had not arrived yet; as of 3/22 they are late
-    assert stage_status([b], campaign, as_of=dt.date(2017, 3, 19)).iloc[0]["谈心谈话"] == MISSING
-    assert stage_status([b], campaign, as_of=dt.date(2017, 3, 22)).iloc[0]["谈心谈话"] == RECEIVED
+    assert detail.loc["谈心谈话", "文件保存时间"] == dt.datetime(2017, 4, 14, 23, 0)
+    # as of 4/13 the talks had not arrived yet; as of 4/16 they have, on time
+    assert stage_status([b], campaign, as_of=dt.date(2017, 4, 13)).iloc[0]["谈心谈话"] == MISSING
+    assert stage_status([b], campaign, as_of=dt.date(2017, 4, 16)).iloc[0]["谈心谈话"] == RECEIVED
+
+
+def test_talks_held_on_time_and_sent_two_days_later_are_not_late(campaign):
+    """#10 case 11: sent 3/22 (node 3/20), before the send deadline: 已报送; whether the talks
+    were held on time is R-T4's, on the dates in the sheet."""
+    b = dataclasses.replace(example(), sources={C.TALKS: SheetSource(
+        "x.xlsx", dt.datetime(2017, 3, 22, 1, 0, tzinfo=dt.UTC))})
+    assert stage_status([b], campaign, as_of=dt.date(2017, 4, 20)).iloc[0]["谈心谈话"] == RECEIVED
 
 
 def test_prefilled_names_alone_are_not_a_grading(campaign):
@@ -408,15 +417,16 @@ def test_prefilled_names_alone_are_not_a_grading(campaign):
 def test_summary_marks_branch_and_total_failed_while_errors_remain(campaign):
     b = example()
     clean = aggregate([general(), b], [], campaign)
-    assert clean.status == PASSED and clean.passed
-    assert set(clean.summary["状态"]) == {PASSED}
+    # no error, but neither sent its 会议情况 (nor 第一支部 its 党员名册): 不完整, never 通过
+    assert clean.status == INCOMPLETE and clean.passed
+    assert set(clean.summary["状态"]) == {INCOMPLETE}
     error = issue("R-G2", "error", "须写评定理由", branch="第一支部", file="第一支部.xlsx",
                   sheet=C.GRADING, cell="C5")
     unplaced = issue("R-F1", "error", "无法打开", file="坏文件.xlsx")
     filing = aggregate([general(), b], [error, unplaced], campaign)
     s = filing.summary.set_index("支部")
     assert s.loc["第一支部", "状态"] == FAILED
-    assert s.loc[C.GENERAL_BRANCH, "状态"] == PASSED
+    assert s.loc[C.GENERAL_BRANCH, "状态"] == INCOMPLETE
     assert s.loc[TOTAL, "状态"] == FAILED
     assert s.loc[TOTAL, "错误数"] == 2  # the unplaced file counts in the total
     assert filing.status == FAILED and filing.errors == 2
@@ -450,3 +460,15 @@ def test_flags_raised_by_the_rules_are_neither_repeated_nor_doubled_in_hints(cam
     hint = result_row(filing, "赵二")["提示"]
     assert hint.count("需组织研判") == 1
     assert set(filing.flags["规则"]) == {"R-A1", "R-A2"}
+
+
+def test_member_hints_leave_out_talk_and_meeting_issues(campaign):
+    """#10 case 18: an issue on 谈心谈话 whose value is a member's name (a self-talk, a
+    missing 必谈 pair) showed in that member's 提示; it is about a talk, not the member."""
+    talk = issue("R-T3", "error", "谈话人与谈话对象都是 王一", branch="第一支部", file="第一支部.xlsx",
+                 sheet=C.TALKS, cell="B3", found="王一")
+    grade = issue("R-G3", "warning", "与测评结果不一致", branch="第一支部", file="第一支部.xlsx",
+                  sheet=C.GRADING, found="王一")
+    filing = aggregate([example()], [talk, grade], campaign)
+    hint = str(result_row(filing, "王一")["提示"])
+    assert "R-G3" in hint and "R-T3" not in hint

@@ -153,7 +153,7 @@ def test_exit_1_when_errors_and_the_filing_is_still_written(tmp_path: Path):
     b1 = [i for i in issues if i["规则"] == "R-B1"]
     # R-B6: the filing names the member's column, not the ballot's row (the terminal says C5)
     assert b1 and b1[0]["文件"] == "第一支部.xlsx" and b1[0]["单元格"] == "C"
-    assert b1[0]["级别"] == "错误" and "良好" in b1[0]["说明"]
+    assert b1[0]["级别"] == "错误" and "1 张票" in b1[0]["说明"] and "良好" not in b1[0]["说明"]
     assert "第一支部.xlsx 民主测评!C5" in result.stdout
 
 

@@ -156,6 +156,14 @@ def test_summary_marks_failed_while_errors_remain(campaign, tmp_path):
 def test_summary_passed_without_errors(campaign, tmp_path):
     b = example(**{C.BALLOTS: [["票号", "张书记", "李委员", "王一", "赵二", "钱三", "吴六"],
                                [1, "优秀", "合格", "合格", "合格", None, None]]})
+    filing = aggregate([b], [], campaign)  # no 会议情况 sent: 不完整, not 通过 (#10 case 10)
+    write_filing(filing, report([]), campaign, tmp_path / "part.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "part.xlsx")["汇总"]
+    assert ws["A2"].value.startswith("校验结果：不完整 —— 没有错误，但尚有支部未报送")
+    meetings = [["类型", "日期", "应到", "实到"], ["党员大会", "2017/3/31", 8, 6]]
+    b = example(**{C.BALLOTS: [["票号", "张书记", "李委员", "王一", "赵二", "钱三", "吴六"],
+                               [1, "优秀", "合格", "合格", "合格", None, None]],
+                   C.MEETINGS: meetings})
     filing = aggregate([b], [], campaign)
     write_filing(filing, report([]), campaign, tmp_path / "ok.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "ok.xlsx")["汇总"]

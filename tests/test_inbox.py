@@ -321,13 +321,15 @@ def test_r_f4_duplicate_files_reported_once(tmp_path: Path, campaign: Campaign) 
         (tmp_path / copy).parent.mkdir(exist_ok=True)
         (tmp_path / copy).write_bytes(path.read_bytes())
     intake = scan(tmp_path, campaign, BRANCHES)
-    assert statuses(intake) == {"第一支部 - 副本.xlsx": USED, "第一支部.xlsx": DUPLICATE,
+    # the plain name is adopted and cited, though the Windows copy sorts first (#10, case 16)
+    assert statuses(intake) == {"第一支部 - 副本.xlsx": DUPLICATE, "第一支部.xlsx": USED,
                                 "邮件附件/第一支部.xlsx": DUPLICATE}
     (i,) = intake.issues
-    assert (i.rule, i.severity, i.file, i.branch) == ("R-F4", "warning", "第一支部.xlsx",
+    assert (i.rule, i.severity, i.file, i.branch) == ("R-F4", "warning", "第一支部 - 副本.xlsx",
                                                       "第一支部")
-    assert "与 第一支部 - 副本.xlsx 内容完全相同（重复报送 2 份" in i.message
-    assert list(intake.books) == ["第一支部 - 副本.xlsx"] and intake.superseded == []
+    assert "与 第一支部.xlsx 内容完全相同（重复报送 2 份" in i.message
+    assert i.found == "与 第一支部.xlsx 内容相同"
+    assert list(intake.books) == ["第一支部.xlsx"] and intake.superseded == []
 
 
 # --- R-F1: files that cannot be used -------------------------------------------------------------

@@ -68,8 +68,10 @@ def test_a_file_changed_since_it_was_received_keeps_its_saved_time(inbox, campai
 
 
 def test_lateness_counts_from_the_received_time(inbox, campaign):
-    first_talks = "2017-03-20/第一支部.xlsx"  # saved 3/20, on time for the 3/20 talks deadline
+    """Every send of 第一支部 logged as received on 4/16, after the send deadline (4/14) of
+    填表说明: its talks, saved on 3/20, are 逾期报送 by when they arrived."""
     roster = load_roster(campaign.roster_path, campaign)
+    sends = [p.relative_to(inbox).as_posix() for p in inbox.rglob("第一支部*")]
 
     def talks_state() -> str:
         v = app.validate(inbox, campaign, roster)
@@ -78,7 +80,7 @@ def test_lateness_counts_from_the_received_time(inbox, campaign):
         return str(row["状态"])
 
     assert talks_state() == RECEIVED
-    log(inbox, {first_talks: ("2017-03-22T09:00:00+08:00", sha(inbox / first_talks))})
+    log(inbox, {name: ("2017-04-16T09:00:00+08:00", sha(inbox / name)) for name in sends})
     assert talks_state() == RECEIVED_LATE
 
 

@@ -425,15 +425,20 @@ def status_table(inbox: Path, cfg: Path, as_of: str) -> dict[str, dict[str, str]
 
 
 def check_lateness_from_received_times(inbox: Path, cfg: Path) -> None:
-    """第三支部's 问题清单 was saved on 3/23, before its 3/24 deadline, but reached the office on
-    3/27: status judges it by the received time (Seam 1), so it is late."""
-    table = status_table(inbox, cfg, "2017-03-28")
-    assert table["第三支部"]["问题清单"] == "逾期报送"
-    assert table["第一支部"]["谈心谈话"] == "已报送"  # received 3/20, on the deadline day
-    # Without the received times the saved time would decide: on time.
+    """Sent on time = received by the send deadline of 填表说明 (the rectification date, 4/14;
+    issue #10 case 11). The 党总支's workbook reached the office on 4/16: status judges it by
+    the received time of received.json (Seam 1), so it is late; told it arrived on 4/10, the
+    same file is on time."""
+    table = status_table(inbox, cfg, "2017-04-20")
+    assert table[C.GENERAL_BRANCH]["问题清单"] == "逾期报送"
+    assert table["第一支部"]["谈心谈话"] == "已报送"  # received 3/20
     seam = inbox / ".orglife" / "received.json"
-    seam.rename(seam.with_suffix(".bak"))
+    kept = seam.read_text(encoding="utf-8")
+    data = json.loads(kept)
+    (general,) = [k for k in data["files"] if k.startswith(GENERAL_FOLDER)]
+    data["files"][general]["received"] = "2017-04-10T09:00:00+08:00"
+    seam.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     try:
-        assert status_table(inbox, cfg, "2017-03-28")["第三支部"]["问题清单"] == "已报送"
+        assert status_table(inbox, cfg, "2017-04-20")[C.GENERAL_BRANCH]["问题清单"] == "已报送"
     finally:
-        seam.with_suffix(".bak").rename(seam)
+        seam.write_text(kept, encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,19 @@ def test_a4_pages_guide_portrait_sheets_landscape(pdfs: dict[str, Path]) -> None
             assert {round(w), round(h)} == {595, 842}, (stem, w, h)
         assert sizes[0][0] < sizes[0][1]  # 填表说明 portrait
         assert sizes[-1][0] > sizes[-1][1]  # 会议情况 landscape
+
+
+def test_guide_lines_stay_inside_the_right_margin(pdfs: dict[str, Path]) -> None:
+    """#10 case 20: 填表说明 printed cut off on the right in LibreOffice (the column was wider
+    than A4 portrait between the margins, and LibreOffice does not shrink it)."""
+    import subprocess
+
+    from office import PDFTOTEXT
+
+    assert PDFTOTEXT is not None
+    for stem, pdf in pdfs.items():
+        out = subprocess.run([PDFTOTEXT, "-f", "1", "-l", "1", "-bbox", str(pdf), "-"],
+                             check=True, capture_output=True, timeout=60).stdout.decode()
+        right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', out))
+        width = page_sizes(pdf)[0][0]
+        assert right <= width - 0.6 * 72 + 1, (stem, right, width)  # 0.6 in right margin

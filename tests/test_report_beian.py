@@ -66,8 +66,8 @@ def test_results_have_at_most_14_columns_and_the_hand_counted_votes(book):
 def test_summary_rows_and_completeness_in_words(book):
     rows = {r["支部"]: r for r in table(book["汇总"])}
     assert list(rows) == ["党总支", "第一支部", "第二支部", "第三支部", "第四支部", "合计"]
-    assert rows["第四支部"]["报送情况"] == "材料齐全；问题清单逾期报送"
-    assert rows["合计"]["报送情况"] == "4/5 个单位材料齐全"
+    assert rows["第四支部"]["报送情况"] == "材料齐全"  # sent by the 4/14 send deadline
+    assert rows["合计"]["报送情况"] == "5/5 个单位材料齐全"
     total = rows["合计"]
     assert (total["党员"], total["参加评议"], total["缺席"], total["待补课"], total["测评对象"]) \
         == (140, 138, 3, 2, 132)

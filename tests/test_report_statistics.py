@@ -120,7 +120,7 @@ def test_talks_problems_and_rectifications_per_unit(demo):
     assert sum(general.team_problems.values()) == 6 and general.rectified == 6
     four = by["第四支部"]
     assert (four.pairs, four.pairs_done) == (6, 5)  # 黄德明—邵蕾蕾 missing (R-T1)
-    assert completeness(four) == "材料齐全；问题清单逾期报送"
+    assert completeness(four) == "材料齐全"  # sent by the 4/14 send deadline (#10 case 11)
     total = stats.total
     assert total.problems == 178 and total.rectified == 165
     assert total.talks == 15 + 37 + 48 + 31 + 42

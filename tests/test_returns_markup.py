@@ -204,23 +204,22 @@ def test_fix_days_from_the_config(campaign):
 
 
 def test_overdue_stage_sends_back_and_a_stage_not_yet_due_does_not(tmp_path, campaign):
-    """At 3/25 第四支部's 问题清单 (due 3/24) is overdue: 缺报; 第三支部 only lacks stages not yet
-    due: 已通过, no package."""
-    outcome = run(copy_inbox(tmp_path), campaign)
-    result = build_returns(outcome, campaign, roster(campaign), dt.date(2017, 3, 25),
-                           saved=SAVED)
-    lines = result.summary.splitlines()
-    assert "第四支部\t需修改（0 错误，1 警告）；缺报：问题清单" in lines
+    """Sent on time = by the send deadline of 填表说明 (4/14, issue #10 case 11). At 3/25 a
+    stage not sent yet is not due: 第三支部, which then had sent only its first stages, is
+    已通过 with no package; at 4/15 the same inbox makes it 缺报."""
+    inbox = copy_inbox(tmp_path)
+    for path in inbox.rglob("第三支部*"):
+        if "2017-03-2" not in str(path.parent):
+            path.unlink()  # 第三支部 keeps only its earliest sends
+    outcome = run(inbox, campaign)
+    early = build_returns(outcome, campaign, roster(campaign), dt.date(2017, 3, 25), saved=SAVED)
+    lines = early.summary.splitlines()
     assert "第三支部\t已通过" in lines
-    assert "第三支部" not in {p.ret.branch for p in result.packages}
-    p = next(p for p in result.packages if p.ret.branch == "第四支部")
-    ws = openpyxl.load_workbook(io.BytesIO(p.workbook))[C.RETURN_LIST]
-    head = " ".join(str(r[0]) for r in ws.iter_rows(min_row=2, max_row=7, values_only=True)
-                    if r[0])
-    assert "逾期未报送：问题清单（截止 2017年3月24日）" in head
-    assert "尚未报送（未到截止日期）：民主测评（截止 2017年3月31日）" in head
-    assert "逾期未报送（请尽快补报）：\n1. 问题清单（截止日期 2017年3月24日）" in p.notice
-    assert "有 1 处警告，请核实" in p.notice
+    assert "第三支部" not in {p.ret.branch for p in early.packages}
+    late = build_returns(outcome, campaign, roster(campaign), dt.date(2017, 4, 15), saved=SAVED)
+    (third,) = [line for line in late.summary.splitlines() if line.startswith("第三支部\t")]
+    assert third == "第三支部\t缺报（民主测评、组织评定、整改清单、会议情况）"
+    assert "第三支部" in {p.ret.branch for p in late.packages}
 
 
 def test_the_general_branch_gets_its_own_workbook_back(tmp_path, campaign):

@@ -132,11 +132,20 @@ def test_r_p4_groups_per_branch_comes_from_the_config(tmp_path: Path, campaign: 
 
 
 def test_missing_roster_column_is_reported(tmp_path: Path) -> None:
+    header = [h for h in HEADER if h != "党小组"]
+    rows = [[v for i, v in enumerate(r) if HEADER[i] != "党小组"] for r in good_rows()]
+    result = run_templates(tmp_path, write_roster(tmp_path, rows, header))
+    assert result.exit_code == 2
+    assert "缺少列：党小组" in result.stderr
+
+
+def test_missing_optional_roster_column_takes_its_default_with_a_warning(tmp_path: Path) -> None:
+    """#10 case 13: only 姓名, 所在支部, 党小组 are needed."""
     header = [h for h in HEADER if h != "党员类别"]
     rows = [[v for i, v in enumerate(r) if HEADER[i] != "党员类别"] for r in good_rows()]
     result = run_templates(tmp_path, write_roster(tmp_path, rows, header))
-    assert result.exit_code == 2
-    assert "缺少列：党员类别" in result.stderr
+    assert result.exit_code == 0
+    assert "党员名册没有“党员类别”列，所有党员按“正式党员”处理" in result.stderr
 
 
 def test_missing_roster_file_is_reported(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ shows on three days of the campaign, and the stage states of the consolidated fi
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -62,11 +63,13 @@ def test_as_of_3_21_talks_are_in_and_problems_not_yet_due():
     assert "目前没有逾期未报送的表格" in out
 
 
-def test_as_of_3_25_the_fourth_branch_is_chased_for_its_problem_list():
+def test_as_of_3_25_the_fourth_branch_is_reminded_not_chased_for_its_problem_list():
+    """#10 case 11: sent on time = by the send deadline 填表说明 states (4/14); the stage's own
+    date only raises a reminder."""
     table, chased, out = status("2017-03-25")
-    assert chased == {"第四支部": "问题清单（逾期未报送）"}
-    assert "第四支部：问题清单（逾期未报送）" in out
-    assert table["第四支部"]["问题清单"] == "逾期未报送"
+    assert chased == {}
+    assert "提醒（时间节点已过、尚未报送；2017-04-14 前报送不算逾期）：\n  第四支部：问题清单" in out
+    assert table["第四支部"]["问题清单"] == "未报送"
     assert table["第四支部"]["谈心谈话"] == "已报送"
     for branch in ["第一支部", "第二支部", "第三支部", C.GENERAL_BRANCH]:
         assert table[branch]["谈心谈话"] == table[branch]["问题清单"] == "已报送", branch
@@ -81,9 +84,7 @@ def test_as_of_4_20_everything_is_in_and_nothing_to_chase():
         for stage, state in row.items():
             if branch == C.GENERAL_BRANCH and stage in ("民主测评", "组织评定"):
                 assert state == "不适用"
-            elif (branch, stage) == ("第四支部", "问题清单"):
-                assert state == "逾期报送"  # arrived on 3/31, after the 3/24 deadline
-            else:
+            else:  # 第四支部's 问题清单 arrived on 3/31: after its 3/24 node, before 4/14
                 assert state == "已报送", (branch, stage)
 
 
@@ -103,10 +104,24 @@ def test_first_arrival_dates_each_stage_by_its_earliest_send(outcome):
     assert talks["首次报送"] == dt.datetime(2017, 3, 20, 15, 40)  # 2017-03-20/第一支部.xlsx
     assert talks["采用文件"] == "第一支部.xlsx" and talks["文件保存时间"].month == 4
     late = rows[("第四支部", "问题清单")]
-    assert late["状态"] == "逾期报送" and late["首次报送"] == dt.datetime(2017, 3, 31, 22, 10)
+    assert late["状态"] == "已报送" and late["首次报送"] == dt.datetime(2017, 3, 31, 22, 10)
+    assert late["最迟报送日期"] == dt.date(2017, 4, 14)
 
 
-def test_filing_summary_shows_only_the_late_problem_list(tmp_path: Path):
+def test_as_of_4_15_a_missing_stage_is_overdue(tmp_path: Path):
+    """After the send deadline, what has not arrived is 逾期未报送 and chased; what arrived
+    after it is 逾期报送, in status and in the filing alike."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(INBOX, inbox, copy_function=shutil.copy2)
+    for path in inbox.rglob("第四支部*"):
+        path.unlink()
+    result = CliRunner().invoke(main, ["status", str(inbox), "--as-of", "2017-04-15",
+                                       "--config", str(CONFIG)])
+    assert "需要催报（已过最迟报送日期 2017-04-14 仍未报送）：" in result.stdout
+    assert "第四支部：谈心谈话（逾期未报送）" in result.stdout
+
+
+def test_filing_summary_shows_no_late_stage(tmp_path: Path):
     out = tmp_path / "备案.xlsx"
     result = CliRunner().invoke(main, ["consolidate", str(INBOX), "-o", str(out),
                                        "--config", str(CONFIG)])
@@ -122,8 +137,7 @@ def test_filing_summary_shows_only_the_late_problem_list(tmp_path: Path):
             for stage in STAGE_NAMES:
                 states[(row[0], stage)] = row[header.index(stage)]
     assert len(states) == 5 * len(STAGE_NAMES)
-    assert {k for k, v in states.items() if v == "逾期报送"} == {("第四支部", "问题清单")}
-    others = {v for k, v in states.items() if k != ("第四支部", "问题清单")}
-    assert others == {"已报送", "不适用"}
+    # every sheet arrived by 4/14, the send deadline of 填表说明 (#10 case 11)
+    assert set(states.values()) == {"已报送", "不适用"}
     assert {k for k, v in states.items() if v == "不适用"} == {
         (C.GENERAL_BRANCH, "民主测评"), (C.GENERAL_BRANCH, "组织评定")}

@@ -291,7 +291,7 @@ def test_input_messages_from_the_contract(one: Any) -> None:
         for i, col in enumerate(spec.columns, start=1):
             if col.prompt:
                 dv = validation_for(ws, f"{get_column_letter(i)}3")
-                assert dv.prompt == col.prompt and dv.showInputMessage
+                assert dv.prompt == col.prompt.format(year=2017) and dv.showInputMessage
                 assert dv.promptTitle == col.header[:16]
 
 

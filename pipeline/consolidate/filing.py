@@ -27,11 +27,7 @@ from pipeline.consolidate.lists import (
 from pipeline.consolidate.results import BranchResult, branch_results, new_flags, result_columns
 from pipeline.consolidate.stages import FirstSent, stage_detail
 from pipeline.consolidate.summary import legend, summary_frame
-from pipeline.contract import (
-    FAILED,
-    MADE_UP,
-    PASSED,
-)
+from pipeline.contract import MADE_UP
 from pipeline.issues import Issue, dropped_rows, issue_frame, sort_key
 from pipeline.model import Filing
 from pipeline.people import ordered_members
@@ -94,10 +90,11 @@ def aggregate(branches: Sequence[Prepared], issues: Sequence[Issue], campaign: C
                      for b in ordered for x, y in talks[b.branch].missing]
     result_rows = [r for b in ordered if b.branch in results for r in results[b.branch].rows]
     errors = sum(1 for i in every if i.severity == "error")
+    summary = summary_frame(ordered, results, talks, coverage, stages, every, campaign)
     return Filing(
         title=f"{campaign.organisation} {campaign.year}年专题组织生活会",
-        status=FAILED if errors else PASSED,
-        summary=summary_frame(ordered, results, talks, coverage, stages, every, campaign),
+        status=str(summary.iloc[-1]["状态"]),
+        summary=summary,
         results=frame_of(result_rows, result_columns(campaign)),
         problems=with_trace(problems, PROBLEM_COLUMNS),
         rectifications=with_trace(rectifications, RECTIFY_COLUMNS),

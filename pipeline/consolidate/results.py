@@ -64,6 +64,11 @@ def _grade_rows(b: Prepared, campaign: Campaign) -> dict[str, _Grade]:
             for r in b.grades}
 
 
+# Sheets whose issues naming a member are about a talk or a meeting, not about that member's
+# evaluation: they stay out of 提示 (a missing 必谈 pair showed on the member's row: #10, 18).
+_NOT_ABOUT_ONE = frozenset({C.TALKS, C.MEETINGS, C.PROBLEMS, C.RECTIFY})
+
+
 def _member_issues(b: Prepared, found: Sequence[Issue]) -> dict[str, list[Issue]]:
     """Issues about one member: on their 党员名册/组织评定/计票 row, in their 民主测评
     column, or naming them as the value found."""
@@ -88,7 +93,8 @@ def _member_issues(b: Prepared, found: Sequence[Issue]) -> dict[str, list[Issue]
     for i in found:
         who = (by_row.get((i.file, i.sheet, i.row))
                or by_column.get((i.file, i.sheet, cell_letters(i.cell)))
-               or (clean_name(i.found) if clean_name(i.found) in names else None))
+               or (clean_name(i.found) if clean_name(i.found) in names
+                   and i.sheet not in _NOT_ABOUT_ONE else None))
         if who:
             out[who].append(i)
     return out
@@ -212,10 +218,8 @@ def branch_results(b: Prepared, campaign: Campaign, branch_issues: Sequence[Issu
             branch=b.branch, file=table.file if table is not None else "",
             sheet=table.sheet if table is not None else "",
             found=f"{excellent} 人", expected=f"不超过 {cap} 人"))
-        for row in rows:
-            if row["评定等次"] == campaign.grades[0]:
-                row["_hints"].append(f"本支部“{campaign.grades[0]}” {excellent} 人，"
-                                     f"超过上限 {cap} 人，需组织研判（R-A1）")
+        # the cap is the branch's, not a member's: it stands once in 需组织研判 and in 汇总
+        # (优秀上限, 优秀已用), not on every 优秀 row (issue #10, case 18)
     for row in rows:
         hints = row.pop("_hints")
         found = about.get(row["姓名"], [])

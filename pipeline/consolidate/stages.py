@@ -105,16 +105,19 @@ def stage_detail(branches: Sequence[Prepared], campaign: Campaign,
     """Which branch has sent which stage of the seed timeline, and what is late.
 
     One row per (branch, stage). A stage counts as 已报送 when its sheet holds data rows (a
-    pre-filled name is not data); 逾期报送 when it first arrived after the deadline — by
-    `first` when given, else by the saved time of the file it was taken from; 逾期未报送 when
-    it is missing and `as_of` is past the deadline (as_of=None: never). A sheet that first
-    arrived after `as_of` counts as not yet sent: `as_of` shows the inbox as it was then."""
+    pre-filled name is not data); 逾期报送 when it first arrived after the send deadline that
+    填表说明 states (campaign.send_by) — by `first` when given, else by the saved time of the
+    file it was taken from; 逾期未报送 when it is missing and `as_of` is past that day
+    (as_of=None: never). 截止日期 is the stage's own date in the plan: whether the stage was
+    held on time is for the rules on the dates inside the sheet. A sheet that first arrived
+    after `as_of` counts as not yet sent: `as_of` shows the inbox as it was then."""
     rows: list[dict[str, Any]] = []
     for b in branches:
         for stage in STAGES:
             deadline = campaign.deadlines[stage.deadline]
             row: dict[str, Any] = {"支部": b.branch, "阶段": stage.name,
-                                   "截止日期": deadline, "工作表": "/".join(stage.sheets)}
+                                   "截止日期": deadline, "最迟报送日期": campaign.send_by,
+                                   "工作表": "/".join(stage.sheets)}
             if b.general and not stage.general:
                 row.update(状态=NOT_APPLICABLE)
                 rows.append(row)
@@ -132,18 +135,18 @@ def stage_detail(branches: Sequence[Prepared], campaign: Campaign,
             arrived = (first or {}).get((b.branch, found[0])) or sent if found else None
             future = as_of is not None and arrived is not None and arrived.date() > as_of
             if found is None or not found[2] or future:  # `as_of` views the inbox as it was
-                late = as_of is not None and as_of > deadline
+                late = as_of is not None and as_of > campaign.send_by
                 row.update(状态=OVERDUE if late else MISSING,
                            数据行数=0 if found is not None and not future else None)
                 rows.append(row)
                 continue
             sheet, table, n = found
-            late = arrived is not None and arrived.date() > deadline
+            late = arrived is not None and arrived.date() > campaign.send_by
             row.update(工作表=sheet, 状态=RECEIVED_LATE if late else RECEIVED, 数据行数=n,
                        首次报送=arrived, 采用文件=source.file if source else table.file,
                        文件保存时间=saved)
             rows.append(row)
-    return frame_of(rows, ("支部", "阶段", "工作表", "截止日期", "状态", "数据行数", "首次报送",
+    return frame_of(rows, ("支部", "阶段", "工作表", "截止日期", "最迟报送日期", "状态", "数据行数", "首次报送",
                          "采用文件", "文件保存时间"))
 
 

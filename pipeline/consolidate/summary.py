@@ -15,6 +15,7 @@ from pipeline.consolidate.results import BranchResult
 from pipeline.consolidate.stages import STAGES
 from pipeline.contract import (
     FAILED,
+    INCOMPLETE,
     MADE_UP,
     MISSING,
     NOT_APPLICABLE,
@@ -61,18 +62,22 @@ def summary_frame(branches: Sequence[Prepared], results: dict[str, BranchResult]
             "整改承诺覆盖率": cov.get("整改承诺覆盖率"),
             "错误数": per_branch[b.branch]["error"], "警告数": per_branch[b.branch]["warning"],
         }
-        row["状态"] = FAILED if row["错误数"] else PASSED
         for s in STAGES:
             row[s.name] = stage_of[(b.branch, s.name)]
+        # nothing received is 未报送 and a missing stage 不完整, never 通过 (#10, case 10)
+        owed = [s.name for s in STAGES if row[s.name] in (MISSING, OVERDUE)]
+        row["状态"] = (FAILED if row["错误数"] else MISSING if not b.tables
+                     else INCOMPLETE if owed else PASSED)
         res = results.get(b.branch)
         if res is not None:
             ms = b.members
             row.update({
                 "党员人数": len(ms), "正式党员": sum(m.full for m in ms),
                 "预备党员": sum(not m.full for m in ms), "测评对象": len(b.evaluated),
-                "出席": sum(m.present for m in ms), "缺席": sum(not m.present for m in ms),
                 "优秀上限": res.cap, "优秀已用": res.excellent,
             })
+            if b.tables:  # nothing received: attendance unknown, not "every member present"
+                row.update(出席=sum(m.present for m in ms), 缺席=sum(not m.present for m in ms))
             if res.tally is not None:
                 row.update(计票方式=res.tally.source, 收回票数=res.tally.ballots,
                            空白票=res.tally.blank_ballots)
@@ -101,9 +106,21 @@ def summary_frame(branches: Sequence[Prepared], results: dict[str, BranchResult]
                                  sum(c.get("应作整改承诺", 0) for c in coverage.values()))
     total["错误数"] = sum(1 for i in issues if i.severity == "error")
     total["警告数"] = sum(1 for i in issues if i.severity == "warning")
-    total["状态"] = FAILED if total["错误数"] else PASSED
+    total["状态"] = overall_status([r["状态"] for r in rows], total["错误数"])
     rows.append(total)
     return frame_of(rows, columns)
+
+
+def overall_status(branch_states: Sequence[str], errors: int) -> str:
+    """The filing's state: 未通过校验 with an error anywhere, 未报送 when no branch sent
+    anything, 不完整 while some branch owes a stage, else 通过校验."""
+    if errors:
+        return FAILED
+    if not branch_states or all(s == MISSING for s in branch_states):
+        return MISSING
+    if any(s in (MISSING, INCOMPLETE) for s in branch_states):
+        return INCOMPLETE
+    return PASSED
 
 
 # --- the column legend ---------------------------------------------------------------------
@@ -137,7 +154,6 @@ def legend(campaign: Campaign) -> pd.DataFrame:
          "的票数栏为空"),
         ("民主评议结果", "提示", "不评定等次或待补课的原因、需组织研判的提示、该党员的校验问题"),
         ("汇总", "测评对象", "正式党员中除已参加年度民主生活会的党员领导干部以外的党员"),
-        ("汇总", "出席", "出席党员大会（民主评议）的党员，含预备党员"),
         ("汇总", "计票方式", "民主测评：逐张录入的测评票；计票：手工计票结果"),
         ("汇总", "收回票数", "收回的测评票张数（含空白票）"),
         ("汇总", "空白票", "整张空白的测评票张数；对每名测评对象都计为弃权"),
@@ -165,15 +181,17 @@ def legend(campaign: Campaign) -> pd.DataFrame:
         ("整改覆盖", "应作整改承诺", "测评对象中出席民主评议或已补课的党员"),
         ("整改覆盖", "整改承诺覆盖率", promise),
         ("汇总", "错误数", "该支部尚未解决的错误（合计行含无法归属支部的文件问题）"),
-        ("汇总", "状态", f"{PASSED}：没有错误；{FAILED}：仍有错误，见“校验问题”"),
+        ("汇总", "状态", f"{PASSED}：各阶段都已报送且没有错误；{FAILED}：仍有错误，见“校验问题”；"
+                       f"{INCOMPLETE}：没有错误，但尚有阶段未报送；{MISSING}：尚未收到任何表格"),
+        ("汇总", "出席", "出席党员大会（民主评议）的党员，含预备党员；尚未收到任何表格时留空"),
     ]
     for s in STAGES:
         rows.append(("汇总", s.name,
-                     f"“{'/'.join(s.sheets)}”表报送情况，截止 "
-                     f"{day(campaign.deadlines[s.deadline])}"
-                     f"（{DEADLINE_LABELS[s.deadline]}）：{RECEIVED}、{RECEIVED_LATE}"
-                     f"（首次报送晚于截止日期，北京时间）、{MISSING}、{OVERDUE}、{NOT_APPLICABLE}；"
-                     "合计行为 已报送支部数/应报送支部数"))
+                     f"“{'/'.join(s.sheets)}”表报送情况（工作方案的时间节点 "
+                     f"{day(campaign.deadlines[s.deadline])}，{DEADLINE_LABELS[s.deadline]}；"
+                     "是否按时开展以表内日期为准，见校验问题）：" f"{RECEIVED}、{RECEIVED_LATE}"
+                     f"（首次报送晚于填表说明规定的最迟报送日期 {day(campaign.send_by)}，北京时间）、"
+                     f"{MISSING}、{OVERDUE}、{NOT_APPLICABLE}；合计行为 已报送支部数/应报送支部数"))
     order = {"汇总": 0, "民主评议结果": 1, "整改覆盖": 2, "谈心谈话": 3}
     rows.sort(key=lambda r: order.get(r[0], len(order)))  # stable: sheet by sheet
     return pd.DataFrame(rows, columns=["工作表", "列", "含义"], dtype=object)

@@ -13,7 +13,6 @@ from pipeline import contract as C
 from pipeline.app import Validation
 from pipeline.config import Campaign
 from pipeline.consolidate.filing import aggregate
-from pipeline.consolidate.stages import first_sent
 from pipeline.followup.final import apply_review, decisions
 from pipeline.followup.review_book import (
     GONE,
@@ -36,7 +35,7 @@ from pipeline.sheets.prepare import Prepared
 def reviewed_filing(validation: Validation, campaign: Campaign, review: Review | None) -> Filing:
     """The filing (R-B6 redaction inside aggregate) with 总支审核, 最终等次, 处置 and 补课."""
     filing = aggregate(validation.branches, validation.report.issues, campaign,
-                       first=first_sent(validation.intake))
+                       first=validation.first)
     return apply_review(filing, review, campaign)
 
 

@@ -4,7 +4,7 @@ its own 党员名册 read, the members attached (office roster order: 党总支 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pipeline import contract as C
 from pipeline.config import Campaign
@@ -12,6 +12,7 @@ from pipeline.issues import Issue, dropped_rows, issue
 from pipeline.model import BranchInput, SheetCount, SheetSource
 from pipeline.people import Member, Roster
 from pipeline.read.intake import Intake, Placed
+from pipeline.read.reconcile import reconcile
 from pipeline.read.roster import roster_sheet
 from pipeline.read.table import MissingColumns, Table, col_letter, locate_sheet
 
@@ -44,15 +45,27 @@ def _uncached_formulas(branch: str, placed: Placed) -> list[Issue]:
             for r, c in sorted(raw.uncached_formulas)]
 
 
+def member_homes(roster: Roster) -> dict[str, set[str]]:
+    """Member name → the branches of the office roster that have a member of that name."""
+    homes: dict[str, set[str]] = defaultdict(set)
+    for m in roster.members:
+        homes[m.name].add(m.branch)
+    return dict(homes)
+
+
 def assemble(intake: Intake, roster: Roster, campaign: Campaign,
-             only: Sequence[str] | None = None) -> tuple[list[BranchInput], list[Issue]]:
+             only: Sequence[str] | None = None,
+             homes: Mapping[str, set[str]] | None = None) -> tuple[list[BranchInput],
+                                                                  list[Issue]]:
     """Locate every winning sheet of every branch (R-F3 first) and attach the members.
-    `only`: just these branches (the per-branch stage assembles its own)."""
+    `only`: just these branches (the per-branch stage assembles its own); `homes`: member
+    name → branches of the whole office roster (default: from `roster`)."""
     issues: list[Issue] = []
     branches: list[BranchInput] = []
     of_branch: dict[str, list[Member]] = defaultdict(list)  # roster.of_branch, in one pass
     for m in roster.members:
         of_branch[m.branch].append(m)
+    homes = member_homes(roster) if homes is None else homes
     names = [*roster.branches, C.GENERAL_BRANCH] if only is None else list(only)
     for name in names:
         general = name == C.GENERAL_BRANCH
@@ -89,7 +102,9 @@ def assemble(intake: Intake, roster: Roster, campaign: Campaign,
         members = roster.general_committee() if general else list(of_branch[name])
         own = roster_sheet(tables[C.ROSTER], name, campaign.year) if C.ROSTER in tables else None
         if own is not None and own.members and not general:
-            members = list(own.members)
+            # the office roster decides who is evaluated; the sheet carries attendance
+            members, differences = reconcile(of_branch[name], own, name, homes)
+            issues += differences
         branches.append(BranchInput(branch=name, members=members, tables=tables,
                                     general=general, received=sources, roster=own))
     return branches, issues
@@ -113,5 +128,7 @@ def accounting(intake: Intake, inputs: Sequence[BranchInput],
             continue
         rows = intake.superseded_rows[(loser.name, sheet)]
         counts.append(SheetCount(loser.name, sheet, loser.branch, read=rows, superseded=rows))
+    for file, tab, branch, rows in intake.unread:  # tabs no rule reads (read/stray.py)
+        counts.append(SheetCount(file, tab, branch, read=rows, reported=rows))
     counts.sort(key=lambda c: (c.branch, c.file, c.sheet))
     return counts

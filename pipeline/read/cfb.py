@@ -151,6 +151,7 @@ def cfb_facts(data: bytes, max_cells: int = DEFAULT_MAX_ROWS * CELLS_PER_ROW_LIM
 # a run of cells and end with the run's last column.
 _BIFF_CELLS = frozenset({0x0006, 0x00FD, 0x0203, 0x027E, 0x0201, 0x0205, 0x0204, 0x00D6})
 _BIFF_RUNS = frozenset({0x00BD, 0x00BE})
+_BIFF_DIMENSIONS = 0x0200  # first row, last row + 1, first column, last column + 1
 
 
 def _biff_spans(stream: bytes) -> dict[str | None, tuple[int, int]]:
@@ -184,7 +185,15 @@ def _biff_spans(stream: bytes) -> dict[str | None, tuple[int, int]]:
             rtype, length = struct.unpack_from("<HH", stream, pos)
             if rtype == 0x000A:
                 break
-            if length >= 4 and (rtype in _BIFF_CELLS or rtype in _BIFF_RUNS):
+            if rtype == _BIFF_DIMENSIONS and length >= 10:
+                # calamine reserves the area the DIMENSIONS record claims (a 5 KB .xls
+                # claiming 2^32 × 65,535 cells aborts it: issue #10, case 1)
+                if biff8 and length >= 14:
+                    _first, last_row, _fc, last_col = struct.unpack_from("<IIHH", stream, pos + 4)
+                else:
+                    _first, last_row, _fc, last_col = struct.unpack_from("<HHHH", stream, pos + 4)
+                rows, cols = max(rows, last_row), max(cols, last_col)
+            elif length >= 4 and (rtype in _BIFF_CELLS or rtype in _BIFF_RUNS):
                 row, col = struct.unpack_from("<HH", stream, pos + 4)
                 if rtype in _BIFF_RUNS and length >= 6:
                     col = max(col, struct.unpack_from("<H", stream, pos + 2 + length)[0])

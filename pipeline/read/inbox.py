@@ -3,8 +3,9 @@ its `_meta` (or its sheets and a branch name), and let the newest file win sheet
 
 Decisions an office worker would expect, documented here because the spec is silent:
 - Files are walked recursively in sorted order of their path relative to the inbox. Office
-  lock files (`~$…`, `.~lock…#`), hidden files and folders, and Thumbs.db/desktop.ini are
-  skipped silently: they are never what a branch sent.
+  lock files (`~$…`, `.~lock…#`) and Thumbs.db/desktop.ini/.DS_Store are skipped silently:
+  they are never what a branch sent, nor are hidden folders (.orglife, .git). Hidden files
+  are listed as 已跳过 with a warning; links are followed inside the inbox and listed (an error) when they lead outside.
 - A file whose content is not a workbook is a warning (非表格文件) when its name does not
   claim to be a spreadsheet either (a PDF, a Word 总结); when it does (HTML saved as .xls, a
   CSV, a truncated download) it is an error (无法打开): the branch meant to send a sheet.
@@ -33,50 +34,112 @@ Decisions an office worker would expect, documented here because the spec is sil
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
+import re
 import stat
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path, PurePosixPath
 
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.issues import Issue, Severity, issue
 from pipeline.model import InputFile
-from pipeline.normalize import fold
+from pipeline.normalize import fold, os_reason
 from pipeline.read import NotSpreadsheet, RawWorkbook, UnreadableFile, read_bytes
+from pipeline.read.foreign import not_a_submission
 from pipeline.read.intake import (
     NOT_PROCESSED,
     NOT_SPREADSHEET,
+    NOT_SUBMISSION,
     OTHER_CAMPAIGN,
+    SKIPPED,
     SPREADSHEET_SUFFIXES,
     SYSTEM_FILES,
+    UNPLACED,
     UNREADABLE,
     Intake,
     contract_name,
     prefill,
 )
-from pipeline.read.newest import newest_wins, report_duplicates
+from pipeline.read.merged import report_merged_data
+from pipeline.read.newest import newest_wins, report_duplicates, report_future_times
 from pipeline.read.placing import place
+from pipeline.read.reconcile import belongs_elsewhere
+from pipeline.read.stray import report_stray_sheets
 from pipeline.read.xmlparts import parse_timestamp
 
 # --- walking ------------------------------------------------------------------------------
 
-def _skipped(name: str) -> bool:
-    """Lock files, hidden and system files: never a branch's submission."""
-    return (name.startswith((".", "~$")) or name.lower() in SYSTEM_FILES
+def _silent(name: str) -> bool:
+    """Lock files and system files: never a branch's submission, never listed."""
+    return (name.startswith("~$") or name.lower() in SYSTEM_FILES
             or (name.startswith(".~lock") and name.endswith("#")))
+
+
+# Folders that are an archiver's own, skipped without a word (as are hidden folders).
+_SILENT_DIRS = frozenset({"__MACOSX"})
+
+
+def survey(inbox: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(candidate files sorted by relative path, skipped entries with the reason).
+
+    Hidden files (a name starting with ".") are skipped but listed: a send saved
+    as ".第一支部.xlsx" must not vanish (issue #10, case 6). A link leading outside the inbox is
+    listed, never read (a link to /etc/passwd must not be hashed into 说明); a link to a file
+    inside it is read, and a folder link inside it is not walked twice."""
+    root_real = inbox.resolve()
+    found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+
+    def outside(path: Path) -> str | None:
+        """The link's target when it leads outside the inbox, else None."""
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None  # a loop or a broken link: reported where it is opened
+        if target == root_real or target.is_relative_to(root_real):
+            return None
+        return str(target)
+
+    for root, dirs, files in os.walk(inbox):
+        here = Path(root)
+        keep = []
+        for d in sorted(dirs):
+            path = here / d
+            if d in _SILENT_DIRS or d.startswith("."):
+                continue  # a program's own state (.orglife, .git, .Trash): never a send
+            if path.is_symlink():
+                # inside the inbox, the folder it leads to is walked anyway
+                target = outside(path)
+                if target is not None:
+                    skipped.append((path, f"链接指向收件箱以外的文件夹（{target}），未读取；"
+                                          "请把要报送的文件复制到收件箱中"))
+                continue
+            keep.append(d)
+        dirs[:] = keep
+        for name in files:
+            path = here / name
+            if _silent(name):
+                continue
+            if name.startswith("."):
+                skipped.append((path, "隐藏文件（名称以“.”开头），未读取；"
+                                      "如果这是报送的表格，请去掉文件名开头的“.”后重新放入收件箱"))
+                continue
+            if path.is_symlink() and (target := outside(path)) is not None:
+                skipped.append((path, f"链接指向收件箱以外的文件（{target}），未读取"))
+                continue
+            found.append(path)
+    key = lambda p: p.relative_to(inbox).as_posix()  # noqa: E731
+    return sorted(found, key=key), sorted(skipped, key=lambda s: key(s[0]))
 
 
 def walk(inbox: Path) -> list[Path]:
     """Every candidate file under `inbox`, sorted by relative path (deterministic)."""
-    found: list[Path] = []
-    for root, dirs, files in os.walk(inbox):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
-        found += [Path(root) / f for f in files if not _skipped(f)]
-    return sorted(found, key=lambda p: p.relative_to(inbox).as_posix())
+    return survey(inbox)[0]
 
 
 # --- scanning -----------------------------------------------------------------------------
@@ -104,17 +167,24 @@ def received_log(inbox: Path) -> dict[str, tuple[str, dt.datetime]]:
 
 def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
          progress: Callable[[InputFile], None] | None = None,
-         files: Sequence[tuple[Path, str]] | None = None) -> Intake:
+         files: Sequence[tuple[Path, str]] | None = None,
+         now: dt.datetime | None = None,
+         homes: Mapping[str, set[str]] | None = None) -> Intake:
     """Open every file of the inbox and decide what each contributes.
 
     `branches` are the branch names of the office roster; files are placed on them (and on
     the 党总支 itself). With no names given, a `_meta` branch is taken as it stands.
     `progress` is called after each file is opened (for a progress bar). `files`: only these
     (path, name shown) of the inbox — one branch's files, for the per-branch stage; they are
-    within the file limit."""
+    within the file limit, and the inbox's skipped entries are listed by the whole-inbox scan
+    only. `homes` (member name → branches, from the office roster) lets a file whose members
+    are another branch's be reported instead of placed where its `_meta` says."""
     intake = Intake()
     known = [*dict.fromkeys([*branches, C.GENERAL_BRANCH])]
-    paths = walk(inbox) if files is None else [path for path, _ in files]
+    if files is None:
+        paths, skipped = survey(inbox)
+    else:
+        paths, skipped = [path for path, _ in files], []
     given = dict(files or ())
     limit = campaign.limits.max_files if files is None else len(paths)
     if len(paths) > limit:
@@ -146,8 +216,15 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
             originals[f.sha256] = f
             book = _open(f, campaign, intake.issues)
             branch = None
+            if book is not None and (why := not_a_submission(book)):
+                f.status, f.note = NOT_SUBMISSION, why.split("，")[0]
+                intake.issues.append(issue("R-F2", "warning", f"非报送文件：{why}", file=f.name,
+                                           found=why.split("（")[0], expected="支部报送的表格"))
+                book = None
             if book is not None:
                 branch = place(f, book, campaign, known, bool(branches), intake.issues)
+                if branch not in (None, C.GENERAL_BRANCH) and homes:
+                    branch = _check_content(f, book, branch, homes, intake.issues)
                 _report_bad_sheets(f, book, branch or "", intake.issues)
             if book is not None and branch is not None:
                 f.branch = branch
@@ -157,9 +234,73 @@ def scan(inbox: Path, campaign: Campaign, branches: Sequence[str] = (),
                 _report_active_content(f, book, branch or "", intake.issues)
         if progress is not None:
             progress(f)
+    _prefer_plain_names(intake, placed, duplicates)
+    report_future_times(intake, placed, now or dt.datetime.now(dt.UTC))
+    for path, reason in skipped:
+        f = InputFile(path=path, name=display_name(path, inbox), sha256="", size=0,
+                      status=SKIPPED, note=reason)
+        intake.files.append(f)
+        outside = reason.startswith("链接")
+        intake.issues.append(issue(
+            "R-F1", "error" if outside else "warning", f"已跳过：{reason}", file=f.name,
+            found="指向收件箱以外的链接" if outside else "隐藏文件",
+            expected="收件箱中的普通文件"))
     newest_wins(intake, placed, known, prefill(campaign))
+    report_stray_sheets(intake, placed)
+    report_merged_data(intake)
     report_duplicates(intake, duplicates)
     return intake
+
+
+# What a mail client or a file manager appends to a second copy: "X(1).xlsx", "X - 副本.xlsx".
+_COPY_MARK = re.compile(r"(?:[ _-]*[(（]\d+[)）]|[ _-]*(?:副本|复件|copy)(?:[ _-]*[(（]?\d*[)）]?)?)$",
+                        re.IGNORECASE)
+
+
+def _copy_rank(f: InputFile) -> tuple[bool, int]:
+    stem = PurePosixPath(f.name).stem
+    return bool(_COPY_MARK.search(stem)), len(f.name)
+
+
+def _prefer_plain_names(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
+                        duplicates: list[tuple[InputFile, InputFile]]) -> None:
+    """Of byte-identical files, the one without a copy mark ("X.xlsx", not "X(1).xlsx") is
+    the one adopted and cited (issue #10, case 16); the scan met them in path order."""
+    groups: dict[str, list[InputFile]] = {}
+    for copy, original in duplicates:
+        groups.setdefault(original.name, [original]).append(copy)
+    for members in groups.values():
+        original = members[0]
+        best = min(members, key=_copy_rank)
+        if best is original or _copy_rank(best) == _copy_rank(original):
+            continue
+        best.branch, best.saved, best.status = original.branch, original.saved, original.status
+        best.note = original.note
+        original.status, original.note = "", ""
+        if original.name in intake.books:
+            intake.books[best.name] = intake.books.pop(original.name)
+        placed[:] = [(best if f is original else f, book) for f, book in placed]
+        intake.issues[:] = [dataclasses.replace(i, file=best.name) if i.file == original.name
+                            else i for i in intake.issues]
+        duplicates[:] = [(original if c is best else c, best) for c, o in duplicates
+                         if o is original] + [(c, o) for c, o in duplicates if o is not original]
+
+
+def _check_content(f: InputFile, book: RawWorkbook, branch: str,
+                   homes: Mapping[str, set[str]], issues: list[Issue]) -> str | None:
+    """R-F2: a file whose members are another branch's is not placed (its `_meta` claimed
+    第一支部 for 第二支部's sheets: 第一支部's members vanished, the ballots counted twice)."""
+    hit = belongs_elsewhere(book, branch, homes)
+    if hit is None:
+        return branch
+    other, n, total = hit
+    f.status, f.note = UNPLACED, f"表中的党员是{other}的，不是{branch}的"
+    issues.append(issue(
+        "R-F2", "error",
+        f"文件标明为{branch}，但表中的 {total} 名党员中有 {n} 名是{other}的党员；该文件未采用。"
+        f"如果这是{other}的表格，请{other}用本支部的模板重新报送", file=f.name,
+        found=f"{other}的党员（{n}/{total}）", expected=f"{branch}的党员"))
+    return None
 
 
 def display_name(path: Path, inbox: Path) -> str:
@@ -210,8 +351,12 @@ def _input_file(path: Path, inbox: Path, hashed: bool, taken: set[str] | None = 
                     h.update(chunk)
             f.sha256 = h.hexdigest()
     except OSError as exc:
-        what = "链接指向的文件不存在" if isinstance(exc, FileNotFoundError) else exc.strerror
-        f.status, f.note = UNREADABLE, f"无法读取文件（{what or exc}）"
+        if isinstance(exc, FileNotFoundError):
+            what = ("链接指向的文件不存在" if path.is_symlink()
+                    else "文件在处理过程中被删除或移走，请重新放入收件箱后再运行")
+        else:
+            what = os_reason(exc)
+        f.status, f.note = UNREADABLE, f"无法读取文件（{what}）"
     return f
 
 
@@ -245,8 +390,12 @@ def _open(f: InputFile, campaign: Campaign, issues: list[Issue]) -> RawWorkbook 
     except UnreadableFile as exc:
         _fail(f, issues, UNREADABLE, "error", str(exc), expected)
         return None
+    except FileNotFoundError:
+        _fail(f, issues, UNREADABLE, "error",
+              "文件在处理过程中被删除或移走，请重新放入收件箱后再运行", expected)
+        return None
     except OSError as exc:
-        _fail(f, issues, UNREADABLE, "error", f"无法读取文件（{exc.strerror or exc}）", expected)
+        _fail(f, issues, UNREADABLE, "error", f"无法读取文件（{os_reason(exc)}）", expected)
         return None
     f.saved = book.saved
     notes = []

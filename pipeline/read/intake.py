@@ -25,12 +25,14 @@ NOT_SPREADSHEET = "非表格文件"
 OTHER_CAMPAIGN = "其他活动"
 NOT_PROCESSED = "未处理"  # beyond limits.max_files
 UNFILLED = "未填写"  # only template pre-fill: not a send
+NOT_SUBMISSION = "非报送文件"  # the office roster, a filing or report of ours: never read
+SKIPPED = "已跳过"  # a hidden file or a link leading outside the inbox: listed, never read
 
 SPREADSHEET_SUFFIXES = frozenset({
     ".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".xlsb", ".ods", ".ots", ".et", ".ett",
     ".csv",
 })
-SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db"})
+SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", ".ds_store"})
 
 ANY = None  # in prefill(): every value of the column is pre-fill
 Prefill = dict[str, dict[str, "frozenset[str] | None"]]
@@ -80,6 +82,9 @@ class Intake:
     # (superseded file's name, sheet) → its data rows, counted for 行数核对 (no table built)
     superseded_rows: dict[tuple[str, str], int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    # (file, tab, branch, data rows) of tabs no rule reads (a second copy of a contract sheet,
+    # an unknown sheet with data): in 行数核对 as rows only in the report (read/stray.py)
+    unread: list[tuple[str, str, str, int]] = field(default_factory=list)
     # branch → sheet → newest copy of a contract sheet that was present but not filled in any
     # file of the branch (e.g. the pre-filled 党员名册 of an untouched template).
     unfilled: dict[str, dict[str, Placed]] = field(default_factory=dict)
@@ -98,6 +103,7 @@ class Intake:
         book = self.books.get(f.name)
         if book is None:
             return None
-        return next((s for s in book.sheets.values() if contract_name(s.name) == sheet), None)
+        tabs = [s for s in book.sheets.values() if contract_name(s.name) == sheet]
+        return next((s for s in tabs if s.name == sheet), tabs[0] if tabs else None)
 
 

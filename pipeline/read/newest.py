@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pipeline import contract as C
 from pipeline.issues import issue
 from pipeline.model import InputFile
-from pipeline.normalize import fold, is_blank
+from pipeline.normalize import fold, is_blank, local_time
 from pipeline.read import RawSheet, RawWorkbook
 from pipeline.read.intake import (
     _SHEET_ORDER,
@@ -70,7 +70,9 @@ def newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
     sent_by_file: dict[str, set[str]] = {f.name: set() for f, _ in placed}
     for f, book in placed:
         seen: set[str] = set()
-        for sheet in book.sheets.values():
+        # a tab named exactly as the contract sheet first: a stray "谈心谈话 " beside the real
+        # one is reported by read/stray.py, never read instead of it
+        for sheet in sorted(book.sheets.values(), key=lambda s: s.name != contract_name(s.name)):
             name = contract_name(sheet.name)
             if name is None or name in seen or sheet.error:
                 continue
@@ -83,16 +85,22 @@ def newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
             if target is sent:
                 sent_by_file[f.name].add(name)
     won: dict[str, set[str]] = {f.name: set() for f, _ in placed}
+    ties: dict[tuple[str, str], tuple[InputFile, InputFile, list[str]]] = {}
     winners: dict[tuple[str, str], Placed] = {}
     for key, copies in sent.items():
         copies.sort(key=lambda p: _newest_key(p[0]))
         winner = copies[-1]
+        if len(copies) > 1 and _newest_key(copies[-2][0])[:2] == _newest_key(winner[0])[:2]:
+            ties.setdefault((copies[-2][0].name, winner[0].name), (copies[-2][0], winner[0], []))
+            ties[(copies[-2][0].name, winner[0].name)][2].append(key[1])
         winners[key] = winner
         won[winner[0].name].add(key[1])
         for loser, sheet, header in copies[:-1]:
             intake.superseded.append((loser, key[1], winner.file))
             intake.superseded_rows[(loser.name, key[1])] = (
                 count_data_rows(sheet.rows, header) if isinstance(header, Header) else 0)
+    for other, winner_file, sheets in ties.values():
+        _report_tie(intake, sorted(sheets, key=_SHEET_ORDER.__getitem__), other, winner_file)
     order = _branch_order(known)
 
     def nest(items: dict[tuple[str, str], Placed]) -> dict[str, dict[str, Placed]]:
@@ -138,6 +146,42 @@ def newest_wins(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
         f.note = "；".join(notes)
 
 
+def _report_tie(intake: Intake, sheets: list[str], other: InputFile, winner: InputFile) -> None:
+    """R-F4: two sends with the same times; the later name wins, said aloud (a correction
+    lost by name order without a word: issue #10, case 9)."""
+    intake.issues.append(issue(
+        "R-F4", "warning",
+        f"{other.name} 与 {winner.name} 的报送时间相同（保存时间和文件时间都相同），无法判断哪一份"
+        f"较新，“{'、'.join(sheets)}”按文件名采用了 {winner.name}；如应采用另一份，请删除不用的文件",
+        branch=winner.branch, file=winner.name, found=f"与 {other.name} 时间相同",
+        expected="每次报送的时间不同"))
+
+
+def report_future_times(intake: Intake, placed: list[tuple[InputFile, RawWorkbook]],
+                        now: dt.datetime) -> None:
+    """R-F4: a saved time later than now (or than the logged received time) is a wrong clock;
+    such a file is ordered by its received or file time, never by the saved time (a send
+    saved "in 2099" silently won over the real newest send: issue #10, case 9)."""
+    for f, _book in placed:
+        if f.saved is None:
+            continue
+        limit = f.received or now
+        if f.saved <= limit + _CLOCK_SLACK:
+            continue
+        f.saved_in_future = True
+        when = "收件时间" if f.received else "当前时间"
+        shown = local_time(f.saved) or f.saved
+        intake.issues.append(issue(
+            "R-F4", "warning",
+            f"文件的保存时间 {shown:%Y-%m-%d %H:%M} 晚于{when}（电脑时钟可能有误），"
+            "判断哪份较新时不采用这个时间，改用收件时间或文件时间；请核对报送电脑的日期",
+            branch=f.branch, file=f.name, found=f"{shown:%Y-%m-%d %H:%M}",
+            expected=f"不晚于{when}"))
+
+
+_CLOCK_SLACK = dt.timedelta(hours=1)  # clocks a little off are not worth a warning
+
+
 def report_duplicates(intake: Intake, duplicates: list[tuple[InputFile, InputFile]]) -> None:
     """R-F4: byte-identical copies are used once; one warning per group of copies."""
     groups: dict[str, list[InputFile]] = {}
@@ -152,4 +196,4 @@ def report_duplicates(intake: Intake, duplicates: list[tuple[InputFile, InputFil
             "R-F4", "warning",
             f"与 {original.name} 内容完全相同（重复报送 {len(copies)} 份：{names}），"
             f"只采用 {original.name} 一份", branch=original.branch, file=copies[0].name,
-            found=original.sha256[:12], expected="每份文件只报送一次"))
+            found=f"与 {original.name} 内容相同", expected="每份文件只报送一次"))

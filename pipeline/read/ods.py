@@ -16,6 +16,7 @@ from pipeline.read.raw import (
 )
 from pipeline.read.xmlparts import (
     has_doctype,
+    iterparse_bounded,
     local_name,
     parse_timestamp,
     part_chunks,
@@ -81,7 +82,7 @@ def _ods_spans(zf: zipfile.ZipFile) -> dict[str, tuple[int, int]]:
     depth = row = col = widest = 0
     with zf.open("content.xml") as fh:
         try:
-            for event, el in ET.iterparse(fh, events=("start", "end")):
+            for event, el in iterparse_bounded(fh, "content.xml"):
                 tag = el.tag
                 if event == "start":
                     if tag == f"{t}table":
@@ -120,7 +121,7 @@ def _ods_merges(zf: zipfile.ZipFile) -> dict[str, list[Merge]]:
     depth = 0  # nesting of table:table (sub-tables are ignored)
     with zf.open("content.xml") as fh:
         try:
-            for event, el in ET.iterparse(fh, events=("start", "end")):
+            for event, el in iterparse_bounded(fh, "content.xml"):
                 tag = el.tag
                 if event == "start":
                     if tag == f"{t}table":

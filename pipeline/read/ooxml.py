@@ -12,12 +12,22 @@ from typing import IO
 from xml.etree import ElementTree as ET
 
 from pipeline.read.ods import ods_facts
-from pipeline.read.raw import UNPACKED_KEY, Facts, NotSpreadsheet, UnreadableFile, why
+from pipeline.read.raw import (
+    CELLS_PER_ROW_LIMIT,
+    ROWS_KEY,
+    UNPACKED_KEY,
+    Facts,
+    NotSpreadsheet,
+    UnreadableFile,
+    why,
+)
+from pipeline.read.xlsb import xlsb_spans
 from pipeline.read.xmlparts import (
     _FORMULA_MARK,
     _WHOLE,
     Chunks,
     has_doctype,
+    iterparse_bounded,
     local_name,
     parse_timestamp,
     part_chunks,
@@ -68,7 +78,14 @@ def _ooxml_facts(zf: zipfile.ZipFile, names: set[str], max_cells: int) -> Facts:
     if core is not None:
         facts.saved = _core_modified(safe_xml(core, "docProps/core.xml"))
     if "xl/workbook.xml" not in names:
-        facts.format = "xlsb"  # binary parts: calamine reads them; nothing for us to scan
+        facts.format = "xlsb"  # binary parts: only their spans are scanned (see read/xlsb.py)
+        facts.too_large = xlsb_spans(zf, names, max_cells)
+        if "" in facts.too_large:
+            rows, cols = facts.too_large.pop("")
+            raise UnreadableFile(
+                f"文件中有工作表的数据区域过大（{rows} 行 × {cols} 列，超过 "
+                f"{max_cells // CELLS_PER_ROW_LIMIT} 行 × {CELLS_PER_ROW_LIMIT} 列的上限，见 "
+                f"campaign.toml [limits] {ROWS_KEY}），未读取；请删除多余的行和列后重新报送")
         return facts
     workbook = safe_xml(read_small(zf, "xl/workbook.xml", names) or b"", "xl/workbook.xml")
     rels_data = read_small(zf, "xl/_rels/workbook.xml.rels", names)
@@ -237,7 +254,7 @@ def _uncached_cells(source: Callable[[], IO[bytes]], part: str) -> set[tuple[int
     row, col = -1, -1
     with source() as fh:
         try:
-            for event, el in ET.iterparse(fh, events=("start", "end")):
+            for event, el in iterparse_bounded(fh, part):
                 tag = local_name(el.tag)
                 if event == "start":
                     if tag == "row":

@@ -18,6 +18,11 @@ from pipeline.people import Member, Roster, RosterError, parse_roles
 from pipeline.read import UnreadableFile, read_path
 from pipeline.read.table import MissingColumns, Table, locate
 
+# What the roster needs; the other columns of C.ROSTER_COLUMNS default as below.
+ROSTER_REQUIRED = ("姓名", "所在支部", "党小组")
+ROSTER_DEFAULTS = {"职务": "普通党员（无职务）", "党员类别": C.FULL_MEMBER,
+                   "是否党员领导干部": C.NO, "是否已参加年度民主生活会": C.NO}
+
 
 def _yes(value: Any) -> bool | None:
     key = fold(value)
@@ -54,6 +59,8 @@ def members_from_table(table: Table, branch: str | None,
             bad("R-P2", r, "职务", clean_text(rec.get("职务")), "/".join(C.ROLES) + " 或留空",
                 f"职务“{'、'.join(unknown)}”不认识，应为 {'/'.join(C.ROLES)} 或留空（普通党员）")
         kind = C.MEMBER_KIND_SYNONYMS.get(fold(rec.get("党员类别")))
+        if kind is None and "党员类别" not in table.columns:
+            kind = C.FULL_MEMBER  # the column is absent: the default, said once by load_roster
         if kind is None:
             bad("R-P2", r, "党员类别", clean_text(rec.get("党员类别")), "正式党员/预备党员",
                 f"{name} 的党员类别为“{clean_text(rec.get('党员类别'))}”，应为 正式党员 或 预备党员")
@@ -80,7 +87,7 @@ def members_from_table(table: Table, branch: str | None,
                 makeup = None
                 raise DateError(why)
         except DateError as exc:
-            bad("R-P3", r, "补课日期", clean_text(rec.get("补课日期")), "日期，如 2017/4/7",
+            bad("R-P3", r, "补课日期", clean_text(rec.get("补课日期")), f"日期，如 {year}/4/7",
                 f"{name} 的补课日期：{exc.args[0]}")
         members.append(Member(
             name=name, branch=home, group=clean_text(rec.get("党小组")), roles=roles, kind=kind,
@@ -136,13 +143,21 @@ def load_roster(path: Path, campaign: Campaign) -> Roster:
     if not book.sheets:
         raise RosterError([issue("R-F1", "error", "党员名册中没有工作表", file=name)])
     sheet = next(iter(book.sheets.values()))
-    table = locate(sheet.rows, C.ROSTER_COLUMNS, file=name, sheet=sheet.name,
-                   synonyms=C.ROSTER_SYNONYMS)
+    optional = [c for c in C.ROSTER_COLUMNS if c not in ROSTER_REQUIRED]
+    table = locate(sheet.rows, ROSTER_REQUIRED, file=name, sheet=sheet.name,
+                   synonyms=C.ROSTER_SYNONYMS, keep=optional)
     if isinstance(table, MissingColumns):
         raise RosterError([issue(
             "R-F3", "error",
-            f"党员名册缺少列：{'、'.join(table.missing)}（应有 {'、'.join(C.ROSTER_COLUMNS)}）",
-            file=name, sheet=sheet.name, found="", expected="、".join(C.ROSTER_COLUMNS))])
+            f"党员名册缺少列：{'、'.join(table.missing)}（至少应有 {'、'.join(ROSTER_REQUIRED)}；"
+            f"可有 {'、'.join(optional)}）", file=name, sheet=sheet.name, found="",
+            expected="、".join(ROSTER_REQUIRED))])
+    # a 全国党员管理信息系统 export lacks some columns: each default is said once (#10, 13)
+    notes = tuple(issue("R-F3", "warning",
+                        f"党员名册没有“{col}”列，所有党员按“{ROSTER_DEFAULTS[col]}”处理；"
+                        "如有不同，请在名册中加上这一列", file=name, sheet=sheet.name,
+                        found=f"没有“{col}”列", expected=col)
+                  for col in optional if col not in table.columns)
     members, problems = members_from_table(table, None)
     kept_rows = [r for r, rec in table.records
                  if clean_name(rec["姓名"]) and clean_text(rec.get("所在支部"))]
@@ -151,7 +166,7 @@ def load_roster(path: Path, campaign: Campaign) -> Roster:
         raise RosterError(problems)
     if not members:
         raise RosterError([issue("R-P1", "error", "党员名册中没有党员", file=name, sheet=sheet.name)])
-    return Roster(members, name)
+    return Roster(members, name, notes)
 
 
 @dataclass(frozen=True)

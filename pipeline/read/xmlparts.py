@@ -6,7 +6,9 @@ import datetime as dt
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from typing import IO
 from xml.etree import ElementTree as ET
+from xml.parsers import expat
 
 from pipeline.read.raw import UnreadableFile
 
@@ -34,14 +36,82 @@ def read_small(zf: zipfile.ZipFile, name: str, names: set[str]) -> bytes | None:
     return b"".join(part_chunks(zf, name))
 
 
+# Office parts nest a dozen levels at most; a 41 KB core.xml of two million nested elements
+# takes 650 MB as a tree (issue #10, case 2), so deeper nesting is refused before any tree is
+# built. The parts we parse whole (core, workbook, rels, meta) are small: more elements than
+# this is not a workbook Excel or WPS wrote.
+MAX_XML_DEPTH = 100
+MAX_TREE_ELEMENTS = 200_000
+
+
+def too_deep(part: str) -> UnreadableFile:
+    return UnreadableFile(
+        f"文件中的 {part} 嵌套超过 {MAX_XML_DEPTH} 层（正常的表格不超过几十层），"
+        "可能是损坏或恶意构造的文件，未读取")
+
+
 def safe_xml(data: bytes, part: str) -> ET.Element:
-    """Parse a part we read ourselves; refuse a DOCTYPE (entities) and non-UTF-8 prologs."""
+    """Parse a part we read ourselves; refuse a DOCTYPE (entities), non-UTF-8 prologs, deep
+    nesting and more elements than a metadata part has (checked by expat before a tree is
+    built)."""
     if has_doctype(data):
         raise UnreadableFile(f"文件中的 {part} 含有不安全的 XML 声明（DOCTYPE），未读取")
+    _check_shape(data, part)
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:
         raise UnreadableFile(f"文件已损坏（{part} 不是有效的 XML：{exc}）") from None
+
+
+class _Stop(Exception):
+    pass
+
+
+def _check_shape(data: bytes, part: str) -> None:
+    depth = 0
+    count = 0
+    problem: list[UnreadableFile] = []
+
+    def start(_name: str, _attrs: object) -> None:
+        nonlocal depth, count
+        depth += 1
+        count += 1
+        if depth > MAX_XML_DEPTH:
+            problem.append(too_deep(part))
+            raise _Stop
+        if count > MAX_TREE_ELEMENTS:
+            problem.append(UnreadableFile(
+                f"文件中的 {part} 有超过 {MAX_TREE_ELEMENTS} 个元素（正常的表格远少于此），"
+                "可能是损坏或恶意构造的文件，未读取"))
+            raise _Stop
+
+    def end(_name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except _Stop:
+        raise problem[0] from None
+    except expat.ExpatError as exc:
+        raise UnreadableFile(f"文件已损坏（{part} 不是有效的 XML：{exc}）") from None
+
+
+def iterparse_bounded(source: IO[bytes], part: str) -> Iterator[tuple[str, ET.Element]]:
+    """ET.iterparse (start and end events) that refuses nesting deeper than MAX_XML_DEPTH:
+    the callers clear elements as they end, so only the open path stays in memory."""
+    depth = 0
+    for event, el in ET.iterparse(source, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth > MAX_XML_DEPTH:
+                raise too_deep(part)
+        else:
+            depth -= 1
+        yield event, el
 
 
 def has_doctype(head: bytes) -> bool:

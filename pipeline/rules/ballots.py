@@ -8,6 +8,7 @@ disagree, 民主测评 is used and a warning says so.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from pipeline import contract as C
@@ -108,6 +109,14 @@ def ballot_numbers(b: Prepared, bs: BallotSheet, campaign: Campaign) -> Iterator
         yield at(b, bs.table, "R-B5", "error",
                  f"票号 {number} 与第 {earlier} 行重复，该行未计票；请改正票号或删去重复录入的票",
                  row=row, column="票号", found=number, expected="不重复的票号", dropped=True)
+    for row in bs.ballots:
+        value = bs.rows[row]["票号"]
+        if isinstance(value, (bool, dt.date, dt.time)):  # a tick box, a date, a formula's result
+            shown = str(value).upper() if isinstance(value, bool) else text(value)  # as Excel shows it
+            yield at(b, bs.table, "R-B5", "error",
+                     f"票号“{shown}”不是编号（像是勾选框、日期或公式的结果）；"
+                     "请改为 001、002 这样的编号", row=row, column="票号", found=shown,
+                     expected="编号，如 001")
     for row in bs.unnumbered:
         yield at(b, bs.table, "R-B5", "error",
                  "该行有测评内容但没有票号，未计票；有票号的一行才是一张票，请补填票号",

@@ -19,6 +19,7 @@ from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.issues import Issue
 from pipeline.normalize import (
+    MAX_COUNT,
     iso_day,
     parse_count,
     text,
@@ -156,7 +157,8 @@ def head_counts(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
             try:
                 n = parse_count(value)
             except ValueError:
-                yield at(b, t, "R-M3", "error", f"{column}“{text(value)}”不是人数，应为整数",
+                yield at(b, t, "R-M3", "error",
+                         f"{column}“{text(value)}”不是人数，应为不超过 {MAX_COUNT} 的整数",
                          row=m.row, column=column, found=text(value), expected="整数")
                 continue
             if n is None:

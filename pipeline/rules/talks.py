@@ -8,6 +8,7 @@ counts (the talk took place; the date is what is wrong).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from pipeline import contract as C
@@ -71,10 +72,14 @@ def talk_names(b: Prepared, campaign: Campaign) -> Iterator[Issue]:
                 yield at(b, t, "R-T3", "error", f"{side}为空，该行未计入谈话记录",
                          row=row, column=side, found="", expected="名册中的姓名", dropped=True)
             elif name not in names:
+                # suggest, never replace: 王建军 may be 王建国, or someone else entirely
+                close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.5)
+                hint = f"名册中相近的姓名：{'、'.join(close)}；" if close else ""
                 yield at(b, t, "R-T3", "error",
                          f"{side}“{text(rec[side])}”不在{roster}中，该行未计入谈话记录；"
-                         "请从下拉列表选择姓名", row=row, column=side, found=text(rec[side]),
-                         expected="名册中的姓名", dropped=True)
+                         f"{hint}请从下拉列表选择姓名", row=row, column=side,
+                         found=text(rec[side]),
+                         expected="、".join(close) if close else "名册中的姓名", dropped=True)
         a, c = values["谈话人"], values["谈话对象"]
         if a and a == c:
             yield at(b, t, "R-T3", "error",

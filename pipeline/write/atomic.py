@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext, suppress
@@ -34,6 +35,37 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+TEMP_PREFIX = ".orglife-"
+_TEMP = re.compile(rf"^{re.escape(TEMP_PREFIX)}(\d+)-[^/]*\.tmp$")
+
+
+def remove_stale_temps(folder: Path) -> None:
+    """Remove temp files a killed run left in `folder` (their process is gone): they would
+    accumulate beside the outputs (issue #10, case 17)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        m = _TEMP.match(name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        with suppress(OSError):
+            os.unlink(folder / name)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: leave its file alone
+    return True
+
+
 # Above this many cells (about 600 branches) the filing is written in constant_memory mode:
 # measured at 800 branches (1.9 M cells), peak RSS 1.10 → 0.70 GiB for +18 % write time.
 
@@ -53,7 +85,10 @@ def atomic_write(path: Path, build: Callable[[Workbook], None], campaign: Campai
         build(wb)
         wb.close()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temps(path.parent)
+    # a short temp name: one built from a 254-byte target name was over the 255-byte limit
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(buffer.getbuffer())

@@ -20,7 +20,7 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 
 from pipeline.config import DEADLINE_LABELS, Campaign
-from pipeline.contract import FAILED, PASSED, TOTAL
+from pipeline.contract import FAILED, INCOMPLETE, MISSING, PASSED, TOTAL
 from pipeline.issues import RULES
 from pipeline.model import Filing, Report
 from pipeline.normalize import local_time
@@ -88,7 +88,8 @@ def notes_sections(campaign: Campaign, report: Report, legend: pd.DataFrame | No
              ["口径", "一张票", "民主测评表中有票号的一行为一张票；不保存、不输出投票人身份（R-B6）"],
              ["口径", "空白票", "整张空白的票，计入收回票数，对每名测评对象计为弃权（R-B4）"],
              ["口径", "未采用的行", "因错误未能采用的行不计入备案，只在“校验问题”中列出（处理列注明）"],
-             ["口径", "状态", f"仍有错误时汇总标为“{FAILED}”，全部错误改正后为“{PASSED}”"]]))
+             ["口径", "状态", f"仍有错误时汇总标为“{FAILED}”；没有错误但尚有阶段未报送时为“{INCOMPLETE}”；"
+                            f"全部报送且错误改正后为“{PASSED}”"]]))
     if legend is not None and not legend.empty:
         sections.append(Section("三、列说明", ["工作表", "列", "含义"],
                                 [list(r) for r in legend.itertuples(index=False, name=None)]))
@@ -130,6 +131,11 @@ def counts_frame(report: Report) -> pd.DataFrame:
 # --- the workbooks -------------------------------------------------------------------------
 
 def banner(filing: Filing) -> tuple[str, bool]:
+    if filing.status == MISSING:
+        return (f"校验结果：{MISSING} —— 收件箱中尚未收到任何支部的表格，本备案没有内容", False)
+    if filing.status == INCOMPLETE:
+        return (f"校验结果：{INCOMPLETE} —— 没有错误，但尚有支部未报送部分阶段的表格"
+                f"（见汇总表各阶段列），警告 {filing.warnings} 条", False)
     if filing.passed:
         return (f"校验结果：{PASSED}（警告 {filing.warnings} 条，见“校验问题”）", True)
     return (f"校验结果：{FAILED} —— 仍有错误 {filing.errors} 条、警告 {filing.warnings} 条，"

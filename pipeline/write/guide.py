@@ -83,7 +83,7 @@ def _guide_blocks(book: TemplateBook) -> list[tuple[str, str]]:
         ("g_text", "\n".join(_deadline_lines(c))),
         ("g_head", "三、各工作表的填写方法"),
         ("g_text", ("第 1 行是标题，第 2 行是表头，从第 3 行起填写，一行一条。请用下拉列表选择，"
-                   "日期写成 2017/3/15 的形式；表头和工作表名称请勿改动，可在表格右侧加备注列。"
+                   f"日期写成 {c.year}/3/15 的形式；表头和工作表名称请勿改动，可在表格右侧加备注列。"
                    "把鼠标移到单元格上可看到填写提示。")),
     ]
     for sheet, how, example in _sheet_guides(book):
@@ -123,7 +123,8 @@ def _guide_blocks(book: TemplateBook) -> list[tuple[str, str]]:
         ("g_head", f"{numerals[n]}、报送"),
         ("g_text",
          (f"填好后将本文件发送至{c.contact}。各表在对应时间节点完成后即可报送，全部内容最迟于 "
-         f"{cn_date(c.deadlines['rectification'])}前报送。可以多次报送：以最新报送的文件为准，"
+         f"{cn_date(c.send_by)}前报送：在此之前报送的都不算逾期；各项工作是否按时开展，"
+         "以表内填写的日期（谈话日期、会议日期、反馈日期等）为准。可以多次报送：以最新报送的文件为准，"
          "逐个工作表替换之前报送的内容。文件可以改名，但请勿删除或改名工作表、改动表头，"
          "请保留隐藏的 _meta 工作表（用于识别本文件）。")),
     ]

@@ -13,7 +13,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.contract import FAILED, MISSING, OVERDUE, PASSED, RECEIVED_LATE
+from pipeline.contract import FAILED, INCOMPLETE, MISSING, OVERDUE, PASSED, RECEIVED_LATE
 from pipeline.write.layout import (
     LINE_HEIGHT,
     MAX_ROW_HEIGHT,
@@ -71,6 +71,7 @@ class Styles:
         self.specials: dict[str, Format] = {
             FAILED: f.error, "错误": f.error, OVERDUE: f.error,
             "警告": f.warning, MISSING: f.warning, RECEIVED_LATE: f.warning,
+            INCOMPLETE: f.warning,
             PASSED: f.ok}
 
     def special(self, value: str) -> Format | None:

@@ -47,7 +47,7 @@ PROTECTION: dict[str, bool] = {
     "insert_rows": True, "delete_rows": True, "sort": True, "autofilter": True,
     "select_locked_cells": True, "select_unlocked_cells": True,
 }
-GUIDE_WIDTH = 98
+GUIDE_WIDTH = 86  # fits A4 portrait between 0.6 in margins as LibreOffice prints it (#10, 20)
 # Widest 民主测评 (in character units) still fitted to one landscape page width (≥ ~60 %).
 BALLOT_FIT_WIDTH = 240
 

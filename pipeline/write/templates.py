@@ -64,7 +64,7 @@ def _validate(book: TemplateBook, ws: Worksheet, col: C.Column, c: int, last_row
     """The dropdown or input message of one column, rows 3..last_row."""
     opts: dict[str, Any] = {"input_title": col.header[:16]}
     if col.prompt:
-        opts["input_message"] = col.prompt
+        opts["input_message"] = col.prompt.format(year=book.campaign.year)
     key = col.choices
     if key in NAME_SOURCES:
         opts.update(validate="list", source="=" + NAME_SOURCES[key], error_type="warning",
