@@ -33,7 +33,9 @@ from .corpus import (
     cfb,
     edit,
     kind,
+    meetings_rows,
     member,
+    meta_book,
     put,
     rezip,
     write,
@@ -515,3 +517,27 @@ def talk_name_mistyped(inbox: Path, base: Base) -> None:
     """谈话对象 with its last character changed (王建国 → 王建军): R-T3 offered no suggestion;
     now it names the closest roster names (never replaces them)."""
     edit(inbox / ONE, _mistyped_talk)
+
+
+# --- case 1, the next unknown trigger: the reader process -----------------------------------
+
+SST = "第一支部（共享字符串）.xlsx"
+
+
+def _four_billion_strings(base: Base) -> bytes:
+    """A small workbook whose sharedStrings.xml claims four billion strings: calamine reserves
+    96 GB for them when it opens the file and aborts (no guard knows this one)."""
+    data = meta_book({C.MEETINGS: meetings_rows()}, "第一支部", base)
+    sst = member(data, "xl/sharedStrings.xml").decode()
+    sst = re.sub(r'(unique)?[cC]ount="\d+"', lambda m: f'{m.group(0).split("=")[0]}="4000000000"',
+                 sst)
+    return rezip(data, {"xl/sharedStrings.xml": sst.encode()})
+
+
+@kind("shared-strings-claim-four-billion", exit_code=1, status={SST: "无法打开"}, measure=True,
+      expect=[Expect("R-F1", "error", SST, text="读取程序异常终止（SIGABRT")])
+def four_billion_strings(inbox: Path, base: Base) -> None:
+    """A trigger no guard knows aborted the whole run ("memory allocation of 96000000000 bytes
+    failed"); now the file is read in the reader process: it dies, the file is R-F1 with the
+    reason, a fresh reader reads the files after it (the demo's, all still 已采用)."""
+    write(inbox / SST, _four_billion_strings(base))
