@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.read.intake import PARTLY_USED, SUPERSEDED, USED
 
-from . import hostile  # noqa: F401  (registers the kinds of issue #10)
+from . import hostile, hostile_content  # noqa: F401  (register the kinds of issue #10)
 from .corpus import REGISTRY, ROOT, Base, Kind, Run, build, cli_args, run_kind
 
 NOT_CRASHED = "Traceback"
