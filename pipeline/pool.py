@@ -34,7 +34,7 @@ from pipeline.issues import Issue, dropped_rows
 from pipeline.model import InputFile, SheetCount
 from pipeline.normalize import clean_text, fold
 from pipeline.people import Roster
-from pipeline.read import UnreadableFile, read_bytes
+from pipeline.read import UnreadableFile, isolated, read_bytes
 from pipeline.read.branches import accounting, assemble, member_homes
 from pipeline.read.inbox import _input_file, scan, survey
 from pipeline.read.placing import read_meta
@@ -134,7 +134,10 @@ def plan(inbox: Path, campaign: Campaign, roster: Roster) -> list[BranchTask] | 
         if not path.is_file():  # a pipe would block read_bytes; the serial way reports it
             return None
         name = _input_file(path, inbox, hashed=False, taken=taken).name
-        claim = _meta_branch(path, campaign)
+        try:  # calamine looks at the _meta sheet: in the reader process too
+            claim = isolated.call(_meta_branch, path, campaign)
+        except isolated.ReaderDied:
+            return None  # the serial way reads it again, isolated, and reports it
         if not claim:  # None or '': placed by its content, which the serial way does
             return None
         groups[by_key.get(fold(claim)) if claim != UNREADABLE else None].append((path, name))

@@ -49,7 +49,7 @@ from pipeline.config import Campaign
 from pipeline.issues import Issue, Severity, issue
 from pipeline.model import InputFile
 from pipeline.normalize import fold, os_reason
-from pipeline.read import NotSpreadsheet, RawWorkbook, UnreadableFile, read_bytes
+from pipeline.read import NotSpreadsheet, RawWorkbook, UnreadableFile
 from pipeline.read.foreign import not_a_submission
 from pipeline.read.intake import (
     NOT_PROCESSED,
@@ -65,6 +65,7 @@ from pipeline.read.intake import (
     contract_name,
     prefill,
 )
+from pipeline.read.isolated import read_isolated
 from pipeline.read.merged import report_merged_data
 from pipeline.read.newest import newest_wins, report_duplicates, report_future_times
 from pipeline.read.placing import place
@@ -379,8 +380,9 @@ def _open(f: InputFile, campaign: Campaign, issues: list[Issue]) -> RawWorkbook 
             _fail(f, issues, NOT_SPREADSHEET, "warning", "不是 Excel/WPS 表格", expected)
         return None
     try:
-        book = read_bytes(f.path.read_bytes(), max_unpacked_mb=limits.max_unpacked_mb,
-                          max_rows=limits.max_rows_per_sheet)
+        # in the reader process: a native abort or out-of-memory costs this file only
+        book = read_isolated(f.path, max_unpacked_mb=limits.max_unpacked_mb,
+                             max_rows=limits.max_rows_per_sheet)
     except NotSpreadsheet as exc:
         if _claims_spreadsheet(f):
             _fail(f, issues, UNREADABLE, "error", str(exc), expected)

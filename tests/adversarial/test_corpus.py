@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.read.intake import PARTLY_USED, SUPERSEDED, USED
 
-from . import hostile  # noqa: F401  (registers the kinds of issue #10)
+from . import hostile, hostile_content  # noqa: F401  (register the kinds of issue #10)
 from .corpus import REGISTRY, ROOT, Base, Kind, Run, build, cli_args, run_kind
 
 NOT_CRASHED = "Traceback"
@@ -120,3 +120,9 @@ def test_large_inputs_keep_memory_bounded(name: str, base: Base, tmp_path: Path)
     assert int(figures["exit"]) == k.exit_code
     assert float(figures["rss_mib"]) < PEAK_LIMIT_MIB, line
     assert NOT_CRASHED not in done.stderr
+
+
+def test_the_readme_lists_every_kind() -> None:
+    listed = {line.split("`")[1] for line in (ROOT / "tests" / "adversarial" / "README.md")
+              .read_text(encoding="utf-8").splitlines() if line.startswith("- `")}
+    assert listed == set(REGISTRY)
