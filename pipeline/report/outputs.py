@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import string
-import tempfile
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,22 +52,3 @@ def output_paths(campaign: Campaign, target: Path) -> Outputs:
         folder, filing = target, target / file_name(campaign, "filing")
     return Outputs(filing, folder / file_name(campaign, "workpaper"),
                    folder / file_name(campaign, "summary"))
-
-
-def atomic_bytes(path: Path, data: bytes) -> None:
-    """Write a temp file beside `path`, fsync, os.replace: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

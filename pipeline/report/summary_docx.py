@@ -28,8 +28,8 @@ from docx.text.paragraph import Paragraph
 from pipeline import contract as C
 from pipeline.config import Campaign
 from pipeline.model import Filing
-from pipeline.report.outputs import atomic_bytes
 from pipeline.report.statistics import UNDECIDED, Figures, Statistics
+from pipeline.write.atomic import atomic_bytes
 
 BODY, TITLE, HEI, KAI = "仿宋", "方正小标宋简体", "黑体", "楷体"
 LATIN = "Times New Roman"

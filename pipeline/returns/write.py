@@ -5,8 +5,6 @@ packages of an earlier run for branches that have nothing left to fix are remove
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,25 +13,14 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline.returns.notice import NOTICE_SUFFIX, PACKAGE_SUFFIX, SUMMARY_NAME
+from pipeline.write.atomic import atomic_bytes
 
 DRAFT_SUFFIX = "-退回邮件.eml"  # pipeline.returns.mailing writes these
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` in one step (same-folder temporary file, fsync, rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~" + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write `data` to `path` in one step (the package's one atomic write)."""
+    return atomic_bytes(path, data)
 
 
 def save_bytes(wb: Workbook) -> bytes:

@@ -84,14 +84,21 @@ def atomic_write(path: Path, build: Callable[[Workbook], None], campaign: Campai
                           constant_memory=constant_memory, tmpdir=tmpdir)
         build(wb)
         wb.close()
+    atomic_bytes(path, buffer.getbuffer())
+
+
+def atomic_bytes(path: Path, data: bytes | memoryview) -> Path:
+    """Write `data` to `path` in one step: a short-named temp file beside it (a name built
+    from a 254-byte target would pass the 255-byte limit), fsync, os.replace; temp files of
+    killed runs in that folder are removed first. The one atomic write of the package."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(path.parent)
-    # a short temp name: one built from a 254-byte target name was over the 255-byte limit
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp",
                                dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(buffer.getbuffer())
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         mask = os.umask(0)
@@ -102,6 +109,4 @@ def atomic_write(path: Path, build: Callable[[Workbook], None], campaign: Campai
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-
+    return path
