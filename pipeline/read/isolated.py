@@ -16,6 +16,7 @@ workbook comes back pickled (measured: see README). ORGLIFE_ISOLATION=0 reads in
 from __future__ import annotations
 
 import faulthandler
+import gc
 import os
 import resource
 import signal
@@ -51,6 +52,9 @@ def _address_space() -> int:
         return 0
 
 
+OUT_OF_MEMORY = "读取该文件所需的内存超过上限，可能是损坏或异常的文件"
+
+
 def _serve(conn: Connection, budget: int) -> None:
     """The reader's loop: run each (function, args) sent and send back its value or error."""
     limit = _address_space() + budget
@@ -69,13 +73,17 @@ def _serve(conn: Connection, budget: int) -> None:
         try:
             reply: tuple[str, Any] = ("ok", fn(*args))
         except MemoryError:
-            reply = ("raise", ReaderDied("读取该文件所需的内存超过上限，可能是损坏或异常的文件"))
+            reply = ("raise", ReaderDied(OUT_OF_MEMORY))
         except Exception as exc:  # sent back and raised in the caller
             reply = ("raise", exc)
         except BaseException as exc:  # a Rust panic (pyo3 PanicException)
             reply = ("raise", UnreadableFile(f"文件已损坏，读取程序出错（{type(exc).__name__}）"))
         try:
             conn.send(reply)
+        except MemoryError:  # right after a failed allocation the reply may not fit either
+            del reply
+            gc.collect()
+            conn.send(("raise", ReaderDied(OUT_OF_MEMORY)))
         except Exception as exc:  # an unpicklable error: its text still goes back
             conn.send(("raise", UnreadableFile(f"文件无法读取（{type(exc).__name__}）")))
 
