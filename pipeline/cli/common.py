@@ -121,13 +121,17 @@ def output_file(path: Path, default_name: str, inbox: Path) -> Path:
         fail(f"输出文件应以 .xlsx 结尾：{path}（也可以给出一个文件夹，文件名自动生成）")
     else:
         target = path / default_name
-    try:
-        inside = target.resolve().is_relative_to(inbox.resolve())
-    except OSError:
-        inside = False
-    if inside:
+    if inside_inbox(target, inbox):
         fail(f"输出文件不能写在收件箱里：{target}")
     return target
+
+
+def inside_inbox(path: Path, inbox: Path) -> bool:
+    """Whether `path` lies inside the inbox (an output there would be read as a submission)."""
+    try:
+        return path.resolve().is_relative_to(inbox.resolve())
+    except OSError:
+        return False
 
 
 def write_or_exit(action: Callable[[], T], target: Path) -> T:
@@ -176,11 +180,8 @@ def validated(inbox: Path, config_path: Path, roster_path: Path | None,
         stop()
 
 
-def outside_inbox(path: Path, inbox: Path) -> Path:
-    try:
-        inside = path.resolve().is_relative_to(inbox.resolve())
-    except OSError:
-        inside = False
-    if inside:
-        fail(f"输出文件夹不能在收件箱里：{path}")
+def outside_inbox(path: Path, inbox: Path, why: str = "") -> Path:
+    """An output folder, refused (exit 2) when it lies inside the inbox."""
+    if inside_inbox(path, inbox):
+        fail(f"输出文件夹不能在收件箱里{why}：{path}")
     return path

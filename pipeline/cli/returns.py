@@ -14,6 +14,7 @@ from pipeline.cli.common import (
     ROSTER_OPTION,
     fail,
     main,
+    outside_inbox,
     progress_callback,
     read_inputs,
     review_book,
@@ -44,12 +45,7 @@ def returns_cmd(inbox: Path, config_path: Path, roster_path: Path | None, out_di
     from pipeline.returns import ReturnsError, build_returns, write_returns
 
     campaign, roster, folder = read_inputs(inbox, config_path, roster_path)
-    try:
-        inside = out_dir.resolve().is_relative_to(folder.resolve())
-    except OSError:
-        inside = False
-    if inside:
-        fail(f"输出文件夹不能在收件箱里（退回文件会被当作报送文件读入）：{out_dir}")
+    outside_inbox(out_dir, folder, "（退回文件会被当作报送文件读入）")
     step, stop = progress_callback("读取收件箱…")
     try:
         # Serially: the copies are built from the raw sheets, which a pool keeps in its workers.
