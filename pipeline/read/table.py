@@ -280,7 +280,7 @@ def count_data_rows(rows: Sequence[Sequence[Any]], header: Header) -> int:
     return len(data_rows(rows, header))
 
 
-def _serial_1904(value: Any) -> Any:
+def serial_1904(value: Any) -> Any:
     """A plain number in a date column of a 1904-system workbook → its date (else unchanged)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
@@ -321,7 +321,7 @@ def _table(rows: Sequence[Sequence[Any]], header: Header, *, file: str, sheet: s
         dates = [i for i, name in enumerate(names) if name in DATE_HEADERS]
         for values in data.values():
             for i in dates:
-                values[i] = _serial_1904(values[i])
+                values[i] = serial_1904(values[i])
     records = tuple((r, dict(zip(names, values))) for r, values in data.items())
     return Table(file=file, sheet=sheet, columns=tuple(names), records=records,
                  letters={name: col_letter(c) for name, c in columns.items()},

@@ -33,9 +33,9 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import contract as C
-from pipeline.normalize import DateError, from_serial, is_blank
+from pipeline.normalize import is_blank
 from pipeline.read import RawSheet
-from pipeline.read.table import DATE_HEADERS, Header, header_key, sheet_header
+from pipeline.read.table import DATE_HEADERS, Header, header_key, serial_1904, sheet_header
 
 TEMPLATE_HEADER_ROW = 2  # 1-based, as pipeline/excel/templates.py lays every data sheet out
 DATE_FORMAT = "yyyy/m/d"
@@ -131,7 +131,7 @@ def _into_template(ws: Worksheet, name: str, raw: RawSheet) -> Placement | None:
             if c - 1 < len(row):
                 value = row[c - 1]
                 if c in dates:
-                    value = _serial_1904(value)
+                    value = serial_1904(value)
                 _put(ws, r + 1 + shift, target, value, styles)
     return Placement(name, shift, columns)
 
@@ -176,15 +176,6 @@ def _clear_data(ws: Worksheet) -> None:
 def _is_date_column(ws: Worksheet, col: int) -> bool:
     return header_key(ws.cell(row=TEMPLATE_HEADER_ROW, column=col).value) in {
         header_key(h) for h in DATE_HEADERS}
-
-
-def _serial_1904(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return from_serial(float(value), date1904=True)
-        except DateError:
-            return value
-    return value
 
 
 def _column_styles(ws: Worksheet) -> list[tuple[int, int, Any]]:
